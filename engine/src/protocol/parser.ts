@@ -1,0 +1,223 @@
+// RESP request parser: multibulk and inline commands from a client's query buffer, with Redis's
+// limits and exact protocol error texts. Arguments come out as latin1 strings (one char per byte).
+
+export class ProtocolError extends Error {}
+
+export interface ParserLimits {
+  /** proto-max-bulk-len */
+  maxBulkLen: number
+  /** client-query-buffer-limit */
+  maxQueryBuffer: number
+}
+
+const INLINE_MAX = 64 * 1024
+const MBULK_MAX = 1024 * 1024
+/** Limits Redis applies before a client has authenticated (so an unauthenticated peer can't fill memory). */
+const UNAUTH_MBULK_MAX = 10
+const UNAUTH_BULK_MAX = 16384
+
+export class RespParser {
+  private buf: Buffer = Buffer.alloc(0)
+  private pos = 0
+  /** Chunks received while waiting for a large bulk; joined once enough bytes have arrived. */
+  private waiting: Buffer[] = []
+  private waitingLen = 0
+  private need = 0
+  // State of a multibulk being read.
+  private argv: string[] = []
+  private remaining = 0
+  private bulkLen = -1
+
+  authenticated = true
+
+  constructor(private readonly limits: ParserLimits) {}
+
+  /** Bytes received and not yet consumed by complete commands. */
+  get pendingBytes(): number {
+    return this.buf.length - this.pos + this.waitingLen
+  }
+
+  feed(chunk: Buffer): void {
+    if (this.need > 0) {
+      this.waiting.push(chunk)
+      this.waitingLen += chunk.length
+      if (this.buf.length - this.pos + this.waitingLen < this.need) {
+        this.checkQueryLimit()
+        return
+      }
+      this.waiting.unshift(this.buf.subarray(this.pos))
+      this.buf = Buffer.concat(this.waiting)
+      this.waiting = []
+      this.waitingLen = 0
+      this.need = 0
+      this.pos = 0
+      return
+    }
+    if (this.pos >= this.buf.length) {
+      this.buf = chunk
+    } else {
+      this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk])
+    }
+    this.pos = 0
+    this.checkQueryLimit()
+  }
+
+  private checkQueryLimit(): void {
+    if (this.pendingBytes > this.limits.maxQueryBuffer) {
+      throw new ProtocolError('Protocol error: query buffer exceeds client-query-buffer-limit')
+    }
+  }
+
+  /** The next complete command, [] for an empty one to ignore, or null when more bytes are needed. */
+  next(): string[] | null {
+    if (this.need > 0) return null
+    const buf = this.buf
+    if (this.pos >= buf.length) return null
+    if (this.remaining === 0) {
+      if (buf[this.pos] !== 42 /* * */) return this.inline()
+      const nl = buf.indexOf(10, this.pos)
+      if (nl < 0) {
+        if (buf.length - this.pos > INLINE_MAX) throw new ProtocolError('Protocol error: too big mbulk count string')
+        return null
+      }
+      if (nl === 0 || buf[nl - 1] !== 13) throw new ProtocolError('Protocol error: invalid multibulk length')
+      const n = parseNum(buf, this.pos + 1, nl - 1)
+      const max = this.authenticated ? MBULK_MAX : UNAUTH_MBULK_MAX
+      if (n === null || n > max) throw new ProtocolError('Protocol error: invalid multibulk length')
+      this.pos = nl + 1
+      if (n <= 0) return []
+      this.remaining = n
+      this.argv = new Array<string>()
+    }
+    while (this.remaining > 0) {
+      if (this.bulkLen < 0) {
+        if (this.pos >= buf.length) return null
+        const nl = buf.indexOf(10, this.pos)
+        if (nl < 0) {
+          if (buf.length - this.pos > INLINE_MAX) throw new ProtocolError('Protocol error: too big bulk count string')
+          return null
+        }
+        if (buf[this.pos] !== 36 /* $ */) {
+          throw new ProtocolError(`Protocol error: expected '$', got '${String.fromCharCode(buf[this.pos])}'`)
+        }
+        if (buf[nl - 1] !== 13) throw new ProtocolError('Protocol error: invalid bulk length')
+        const len = parseNum(buf, this.pos + 1, nl - 1)
+        const max = this.authenticated ? this.limits.maxBulkLen : UNAUTH_BULK_MAX
+        if (len === null || len < 0 || len > max) throw new ProtocolError('Protocol error: invalid bulk length')
+        this.bulkLen = len
+        this.pos = nl + 1
+      }
+      const end = this.pos + this.bulkLen
+      if (end + 2 > buf.length) {
+        // Wait for the whole bulk without re-scanning on every chunk.
+        this.need = this.bulkLen + 2
+        if (this.pos > 0) {
+          this.buf = buf.subarray(this.pos)
+          this.pos = 0
+        }
+        return null
+      }
+      this.argv.push(buf.latin1Slice(this.pos, end))
+      this.pos = end + 2
+      this.bulkLen = -1
+      this.remaining--
+    }
+    const argv = this.argv
+    this.argv = []
+    return argv
+  }
+
+  private inline(): string[] | null {
+    const buf = this.buf
+    const nl = buf.indexOf(10, this.pos)
+    if (nl < 0) {
+      if (buf.length - this.pos > INLINE_MAX) throw new ProtocolError('Protocol error: too big inline request')
+      return null
+    }
+    const lineEnd = nl > this.pos && buf[nl - 1] === 13 ? nl - 1 : nl
+    const line = buf.latin1Slice(this.pos, lineEnd)
+    this.pos = nl + 1
+    const args = splitArgs(line)
+    if (args === null) throw new ProtocolError('Protocol error: unbalanced quotes in request')
+    return args
+  }
+}
+
+/** Parses an unsigned-or-negative decimal between [start, end); null on any non-digit. */
+function parseNum(buf: Buffer, start: number, end: number): number | null {
+  if (start >= end || end - start > 19) return null
+  let neg = false
+  let i = start
+  if (buf[i] === 45) {
+    neg = true
+    i++
+    if (i === end) return null
+  }
+  let n = 0
+  for (; i < end; i++) {
+    const c = buf[i] - 48
+    if (c < 0 || c > 9) return null
+    n = n * 10 + c
+  }
+  return neg ? -n : n
+}
+
+function isHex(c: string): boolean {
+  return /^[0-9a-fA-F]$/.test(c)
+}
+
+/** sdssplitargs: space-separated arguments with "double" (escapes, \xHH) and 'single' quotes. */
+export function splitArgs(line: string): string[] | null {
+  const out: string[] = []
+  let i = 0
+  const n = line.length
+  for (;;) {
+    while (i < n && /\s/.test(line[i])) i++
+    if (i >= n) return out
+    let cur = ''
+    let inq = false
+    let insq = false
+    for (;;) {
+      if (inq) {
+        if (i >= n) return null
+        const c = line[i]
+        if (c === '\\' && line[i + 1] === 'x' && i + 3 < n && isHex(line[i + 2]) && isHex(line[i + 3])) {
+          cur += String.fromCharCode(parseInt(line.slice(i + 2, i + 4), 16))
+          i += 3
+        } else if (c === '\\' && i + 1 < n) {
+          i++
+          const e = line[i]
+          cur += e === 'n' ? '\n' : e === 'r' ? '\r' : e === 't' ? '\t' : e === 'b' ? '\b' : e === 'a' ? '\x07' : e
+        } else if (c === '"') {
+          if (i + 1 < n && !/\s/.test(line[i + 1])) return null
+          i++
+          break
+        } else {
+          cur += c
+        }
+      } else if (insq) {
+        if (i >= n) return null
+        const c = line[i]
+        if (c === '\\' && line[i + 1] === "'") {
+          i++
+          cur += "'"
+        } else if (c === "'") {
+          if (i + 1 < n && !/\s/.test(line[i + 1])) return null
+          i++
+          break
+        } else {
+          cur += c
+        }
+      } else {
+        if (i >= n) break
+        const c = line[i]
+        if (c === ' ' || c === '\n' || c === '\r' || c === '\t' || c === '\0') break
+        if (c === '"') inq = true
+        else if (c === "'") insq = true
+        else cur += c
+      }
+      i++
+    }
+    out.push(cur)
+  }
+}

@@ -1,0 +1,102 @@
+// Number parsing and formatting with Redis's exact rules (string2ll, string2ld, ld2string).
+
+const MAX_I64 = 9223372036854775807n
+const MIN_I64 = -9223372036854775808n
+
+/** Canonical integer text: no '+', no leading zeros, no spaces, "-0" rejected, at most 20 chars. */
+const CANONICAL_INT = /^(0|-?[1-9][0-9]{0,19})$/
+
+/**
+ * Parses s as a signed 64-bit integer the way Redis's string2ll does. Returns a number when it is
+ * a safe integer, a bigint when it is in int64 range but beyond 2^53, or null when it is not an
+ * integer at all.
+ */
+export function parseInt64(s: string): number | bigint | null {
+  if (s.length === 0 || s.length > 20 || !CANONICAL_INT.test(s)) return null
+  if (s.length < 16) return Number(s)
+  const b = BigInt(s)
+  if (b > MAX_I64 || b < MIN_I64) return null
+  const n = Number(b)
+  return Number.isSafeInteger(n) ? n : b
+}
+
+/** True when s is the canonical text of an int64 (what Redis stores with the int encoding). */
+export function isInt64Text(s: string): boolean {
+  return parseInt64(s) !== null
+}
+
+/** Parses a strict integer argument (string2ll) as a safe JS number; null when it is not one. */
+export function parseSafeInt(s: string): number | null {
+  const v = parseInt64(s)
+  return typeof v === 'number' ? v : null
+}
+
+export function inInt64Range(v: bigint): boolean {
+  return v <= MAX_I64 && v >= MIN_I64
+}
+
+export { MAX_I64, MIN_I64 }
+
+/**
+ * Parses a float argument as Redis's string2ld/strtold: accepts decimal and exponent forms,
+ * "inf"/"-inf"/"+inf" (case-insensitive, and "infinity"), rejects spaces, empty strings, hex and NaN.
+ */
+export function parseFloatArg(s: string): number | null {
+  if (s.length === 0 || s.length > 5000) return null
+  const c0 = s.charCodeAt(0)
+  const cl = s.charCodeAt(s.length - 1)
+  if (c0 <= 32 || cl <= 32) return null
+  const lower = s.toLowerCase()
+  if (lower === 'inf' || lower === '+inf' || lower === 'infinity' || lower === '+infinity') return Infinity
+  if (lower === '-inf' || lower === '-infinity') return -Infinity
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s)) return null
+  const v = Number(s)
+  return Number.isNaN(v) ? null : v
+}
+
+/**
+ * Formats a double as Redis's INCRBYFLOAT / HINCRBYFLOAT reply does (long double with "%.17Lg"
+ * then trailing zeros removed): fixed notation when possible, never an exponent for normal values.
+ */
+export function formatLongDouble(v: number): string {
+  if (v === Infinity) return 'inf'
+  if (v === -Infinity) return '-inf'
+  if (Object.is(v, -0)) return '0'
+  let s = v.toPrecision(17)
+  if (s.includes('e')) {
+    // Expand the exponent form into plain digits, as %Lf would for these magnitudes.
+    const [mant, expStr] = s.split('e')
+    const exp = Number(expStr)
+    const neg = mant.startsWith('-')
+    const digits = mant.replace('-', '').replace('.', '')
+    if (exp >= 0) {
+      const intLen = 1 + exp
+      s =
+        digits.length > intLen
+          ? digits.slice(0, intLen) + '.' + digits.slice(intLen)
+          : digits + '0'.repeat(intLen - digits.length)
+    } else {
+      s = '0.' + '0'.repeat(-exp - 1) + digits
+    }
+    if (neg) s = '-' + s
+  }
+  if (s.includes('.')) s = s.replace(/0+$/, '').replace(/\.$/, '')
+  return s
+}
+
+/** Formats a double as Redis's addReplyDouble / zset scores ("%.17g", inf, -inf, nan). */
+export function formatDouble(v: number): string {
+  if (v === Infinity) return 'inf'
+  if (v === -Infinity) return '-inf'
+  if (Number.isNaN(v)) return 'nan'
+  if (Number.isInteger(v) && Math.abs(v) < 1e17) return Object.is(v, -0) ? '-0' : String(v)
+  const s = v.toPrecision(17)
+  // %.17g strips trailing zeros in the mantissa and uses e+XX with at least two exponent digits.
+  const m = /^(-?[\d.]+?)\.?0*(e([+-])(\d+))?$/.exec(s)
+  if (!m) return s
+  let mant = m[1]
+  if (mant.includes('.')) mant = mant.replace(/0+$/, '').replace(/\.$/, '')
+  if (!m[2]) return mant
+  const e = m[4].length < 2 ? '0' + m[4] : m[4]
+  return `${mant}e${m[3]}${e}`
+}

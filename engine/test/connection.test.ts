@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { RawClient, ReplyError, startServer, type TestServer } from './helpers.js'
+
+let t: TestServer
+beforeAll(async () => {
+  t = await startServer()
+})
+afterAll(async () => {
+  await t.close()
+})
+
+describe('connection commands', () => {
+  it('answers PING, ECHO and inline commands', async () => {
+    const c = await RawClient.connect(t.port)
+    expect(await c.call('PING')).toBe('PONG')
+    expect(await c.call('PING', 'hi')).toBe('hi')
+    expect(await c.call('ECHO', 'a\r\nb')).toBe('a\r\nb')
+    c.writeRaw('PING\r\n')
+    expect(await c.next()).toBe('PONG')
+    c.writeRaw('ECHO "quoted \\x41 arg"\n')
+    expect(await c.next()).toBe('quoted A arg')
+    c.close()
+  })
+
+  it('rejects unknown commands and wrong arity with Redis texts', async () => {
+    const c = await RawClient.connect(t.port)
+    expect(await c.call('NOPE', 'a', 'b')).toEqual(new ReplyError("ERR unknown command 'NOPE', with args beginning with: 'a' 'b' "))
+    expect(await c.call('GET')).toEqual(new ReplyError("ERR wrong number of arguments for 'get' command"))
+    expect(await c.call('CLIENT', 'NOPE')).toEqual(new ReplyError("ERR unknown subcommand 'NOPE'. Try CLIENT HELP."))
+    c.close()
+  })
+
+  it('negotiates RESP3 with HELLO and reports NOPROTO for other versions', async () => {
+    const c = await RawClient.connect(t.port)
+    const r = (await c.call('HELLO', '3')) as Map<string, unknown>
+    expect(r).toBeInstanceOf(Map)
+    expect(r.get('proto')).toBe(3)
+    expect(r.get('server')).toBe('redis')
+    expect(await c.call('GET', 'missing')).toBe(null)
+    expect(await c.call('HELLO', '4')).toEqual(new ReplyError('NOPROTO unsupported protocol version'))
+    c.close()
+  })
+
+  it('closes the client on protocol errors after replying', async () => {
+    const c = await RawClient.connect(t.port)
+    c.writeRaw('*1\r\n+PING\r\n')
+    expect(await c.next()).toEqual(new ReplyError("ERR Protocol error: expected '$', got '+'"))
+    await c.waitClose()
+    const d = await RawClient.connect(t.port)
+    d.writeRaw('*2\r\n$999999999999\r\n')
+    expect(await d.next()).toEqual(new ReplyError('ERR Protocol error: invalid bulk length'))
+    await d.waitClose()
+    const e = await RawClient.connect(t.port)
+    e.writeRaw('ECHO "unbalanced\r\n')
+    expect(await e.next()).toEqual(new ReplyError('ERR Protocol error: unbalanced quotes in request'))
+    await e.waitClose()
+  })
+})
+
+describe('requirepass', () => {
+  it('requires AUTH and accepts HELLO AUTH', async () => {
+    const s = await startServer(['--requirepass', 's3cret'])
+    try {
+      const c = await RawClient.connect(s.port)
+      expect(await c.call('GET', 'x')).toEqual(new ReplyError('NOAUTH Authentication required.'))
+      expect(await c.call('AUTH', 'wrong')).toEqual(new ReplyError('WRONGPASS invalid username-password pair or user is disabled.'))
+      expect(await c.call('AUTH', 's3cret')).toBe('OK')
+      expect(await c.call('GET', 'x')).toBe(null)
+      const d = await RawClient.connect(s.port)
+      const hello = (await d.call('HELLO', '3', 'AUTH', 'default', 's3cret', 'SETNAME', 'me')) as Map<string, unknown>
+      expect(hello.get('proto')).toBe(3)
+      expect(await d.call('CLIENT', 'GETNAME')).toBe('me')
+      c.close()
+      d.close()
+    } finally {
+      await s.close()
+    }
+  })
+})

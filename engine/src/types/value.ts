@@ -9,6 +9,10 @@ export interface CollectionValue {
   encoding(): string
   /** Number of elements (a collection is deleted when it reaches 0). */
   readonly length: number
+  /** A deep copy (COPY, RESTORE-free duplication); the copy re-evaluates its encoding. */
+  clone(): CollectionValue
+  /** Estimated bytes this value occupies as stored (MEMORY USAGE, memory accounting). */
+  memoryUsage(): number
 }
 
 export type Value = string | number | CollectionValue

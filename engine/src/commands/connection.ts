@@ -303,7 +303,7 @@ function clientReply(c: Client, argv: string[]): void {
     c.ok()
   } else if (m === 'off') c.replyMode = 'off'
   else if (m === 'skip') {
-    if (c.replyMode === 'on') c.replyMode = 'skip'
+    if (c.replyMode === 'on') c.skipNext = true
   } else c.error('ERR syntax error')
 }
 

@@ -3,8 +3,10 @@
 import type { CommandTable } from './table.js'
 import { connectionCommands } from './connection.js'
 import { stringCommands } from './string.js'
+import { serverCommands } from './server.js'
 
 export function registerAll(table: CommandTable): void {
   table.register(connectionCommands)
   table.register(stringCommands)
+  table.register(serverCommands)
 }

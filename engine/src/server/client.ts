@@ -7,7 +7,7 @@ import { formatDouble } from '../util/numbers.js'
 import type { Db } from '../keyspace/db.js'
 import type { Command } from '../commands/table.js'
 
-export type ReplyMode = 'on' | 'off' | 'skip'
+export type ReplyMode = 'on' | 'off'
 
 export class Client {
   readonly parser: RespParser

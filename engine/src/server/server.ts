@@ -17,6 +17,7 @@ import type { Dict } from '../keyspace/dict.js'
 import { ActiveExpire } from '../keyspace/expire.js'
 import { CommandTable, type Command } from '../commands/table.js'
 import { registerAll } from '../commands/index.js'
+import { CORE_SECTIONS, type InfoProvider } from './info.js'
 
 /** Returns true when it took over the command (queued it, blocked it, rejected it). */
 export type CommandInterceptor = (c: Client, cmd: Command, argv: string[]) => boolean
@@ -33,6 +34,13 @@ export class Server implements KeyspaceContext {
   readonly clients = new Map<number, Client>()
   readonly startTime = Date.now()
   readonly runId = randomBytes(20).toString('hex')
+  /** INFO sections by lower-case name; subsystems replace a section with their own provider. */
+  readonly infoSections = new Map<string, InfoProvider>(Object.entries(CORE_SECTIONS))
+  /** Pub/sub channel and pattern counts for INFO stats (the pub/sub module installs its own). */
+  pubsubCounts: () => { channels: number; patterns: number } = () => ({ channels: 0, patterns: 0 })
+  /** Memory right after start-up (used_memory_startup) and the highest seen (used_memory_peak). */
+  readonly baselineMemory = process.memoryUsage().heapUsed
+  peakMemory = 0
   /** Changes since the last successful save (server.dirty). */
   dirty = 0
   /** Set while loading a dataset at start (no expiry, -LOADING for clients). */
@@ -55,8 +63,6 @@ export class Server implements KeyspaceContext {
     shutdown: [] as ((save: boolean | null) => void)[],
     /** A client is being freed. */
     clientClosed: [] as ((c: Client) => void)[],
-    /** Extra INFO sections or fields: section name (lower case) → lines. */
-    info: [] as ((section: string) => string[])[],
     /** Eviction entry point before denyoom commands; returns false for -OOM. */
     performEvictions: null as (() => boolean) | null,
   }
@@ -70,6 +76,8 @@ export class Server implements KeyspaceContext {
   /** LRU clock in seconds, 24 bits, as server.lruclock. */
   lruClock = 0
   readonly monitors = new Set<Client>()
+  /** DEBUG SET-ACTIVE-EXPIRE: tests turn the background expire cycle off. */
+  activeExpireEnabled = true
   private readonly activeExpire: ActiveExpire
   pause: { mode: PauseMode; until: number } | null = null
   private readonly pausedClients = new Set<Client>()
@@ -329,7 +337,7 @@ export class Server implements KeyspaceContext {
   private beforeSleep(): void {
     this.beforeSleepScheduled = false
     this.updateTime()
-    this.activeExpire.fastCycle()
+    if (this.activeExpireEnabled) this.activeExpire.fastCycle()
     for (const h of this.hooks.beforeSleep) h()
     for (const c of this.pending) {
       if (c.out.length > 0 && !c.closed) {
@@ -427,6 +435,7 @@ export class Server implements KeyspaceContext {
     if (this.monitors.size > 0 && !cmd.skipMonitor && !cmd.isAdmin) this.feedMonitors(c, argv)
     const dirtyBefore = this.dirty
     const errsBefore = c.errorCount
+    const outBefore = c.out.length
     c.cmd = cmd
     c.propagateArgv = null
     const t0 = performance.now()
@@ -449,21 +458,10 @@ export class Server implements KeyspaceContext {
     if (this.slowlog.slowerThan >= 0 && usec >= this.slowlog.slowerThan) this.slowlog.add(c, argv, usec)
     if (this.dirty !== dirtyBefore && cmd.isWrite) this.propagate(c.db.id, c.propagateArgv ?? argv)
     c.cmd = null
-    if (c.replyMode !== 'on' || c.skipNext) this.discardReply(c, cmd)
-  }
-
-  private discardReply(c: Client, cmd: Command): void {
-    // CLIENT REPLY OFF|SKIP: the reply of this command is dropped (but CLIENT REPLY ON's own +OK is sent).
-    if (cmd.name === 'client|reply') return
-    if (c.skipNext) {
+    // CLIENT REPLY OFF|SKIP: drop only this command's reply (CLIENT REPLY's own is handled there).
+    if ((c.replyMode === 'off' || c.skipNext) && cmd.name !== 'client|reply') {
+      c.out = c.out.slice(0, outBefore)
       c.skipNext = false
-      c.out = ''
-      return
-    }
-    if (c.replyMode === 'off') c.out = ''
-    if (c.replyMode === 'skip') {
-      c.replyMode = 'on'
-      c.skipNext = true
     }
   }
 
@@ -522,7 +520,7 @@ export class Server implements KeyspaceContext {
     this.cmdTime = now
     this.lruClock = Math.floor(now / 1000) & 0xffffff
     this.stats.sample(now)
-    this.activeExpire.slowCycle()
+    if (this.activeExpireEnabled) this.activeExpire.slowCycle()
     if (this.timeoutSecs > 0) {
       for (const c of this.clients.values()) {
         if (c.blocked || c.ext.pubsub || c.monitor) continue

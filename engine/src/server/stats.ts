@@ -34,6 +34,7 @@ export class Stats {
   numConnections = 0
   numCommands = 0
   rejectedConns = 0
+  syncFull = 0
   expiredKeys = 0
   expiredStalePerc = 0
   expiredTimeCapReached = 0

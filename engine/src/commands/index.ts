@@ -4,9 +4,17 @@ import type { CommandTable } from './table.js'
 import { connectionCommands } from './connection.js'
 import { stringCommands } from './string.js'
 import { serverCommands } from './server.js'
+import { setCommands } from './set.js'
+import { persistenceCommands } from './persistence.js'
+import { dumpCommands } from './dump.js'
+import { syncCommands } from './sync.js'
 
 export function registerAll(table: CommandTable): void {
   table.register(connectionCommands)
   table.register(stringCommands)
   table.register(serverCommands)
+  table.register(setCommands)
+  table.register(persistenceCommands)
+  table.register(dumpCommands)
+  table.register(syncCommands)
 }

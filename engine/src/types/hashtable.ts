@@ -1,0 +1,134 @@
+// The hashtable encoding shared by sets and sorted sets (dict.c's role): a Map from member to a
+// stable slot, with per-slot arrays for the member and an optional value. Stable slots give O(1)
+// fair random sampling (SPOP, SRANDMEMBER, ZRANDMEMBER) and a SCAN cursor that never misses a member
+// present for the whole iteration, since members never move while they live.
+
+export class HashTable<V = true> {
+  private readonly index = new Map<string, number>()
+  private keys: (string | undefined)[] = []
+  private vals: (V | undefined)[] = []
+  private free: number[] = []
+
+  get size(): number {
+    return this.index.size
+  }
+
+  /** One past the highest slot in use: cursors and sampling look below it. */
+  get slotEnd(): number {
+    return this.keys.length
+  }
+
+  has(key: string): boolean {
+    return this.index.has(key)
+  }
+
+  get(key: string): V | undefined {
+    const s = this.index.get(key)
+    return s === undefined ? undefined : this.vals[s]
+  }
+
+  /** Inserts or replaces; returns true when key is new. */
+  set(key: string, val: V): boolean {
+    const s = this.index.get(key)
+    if (s !== undefined) {
+      this.vals[s] = val
+      return false
+    }
+    const slot = this.freeSlot()
+    this.index.set(key, slot)
+    this.keys[slot] = key
+    this.vals[slot] = val
+    return true
+  }
+
+  delete(key: string): boolean {
+    const s = this.index.get(key)
+    if (s === undefined) return false
+    this.index.delete(key)
+    this.keys[s] = undefined
+    this.vals[s] = undefined
+    if (s === this.keys.length - 1) {
+      // Trim trailing holes so sampling and cursors stay dense (freeSlot skips the stale entries).
+      let end = s
+      while (end > 0 && this.keys[end - 1] === undefined) end--
+      this.keys.length = end
+      this.vals.length = end
+    } else {
+      this.free.push(s)
+    }
+    return true
+  }
+
+  /** A hole to reuse, else a new slot at the end. Free-list entries trimmed away or reused are stale. */
+  private freeSlot(): number {
+    while (this.free.length > 0) {
+      const s = this.free.pop() as number
+      if (s < this.keys.length && this.keys[s] === undefined) return s
+    }
+    return this.keys.length
+  }
+
+  keyAt(slot: number): string | undefined {
+    return this.keys[slot]
+  }
+
+  valAt(slot: number): V | undefined {
+    return this.vals[slot]
+  }
+
+  /** A uniformly random occupied slot, or -1 when empty. */
+  randomSlot(): number {
+    if (this.index.size === 0) return -1
+    const end = this.keys.length
+    for (let i = 0; i < 64; i++) {
+      const s = Math.floor(Math.random() * end)
+      if (this.keys[s] !== undefined) return s
+    }
+    // Very sparse table: pick the k-th live member, which stays uniform.
+    let k = Math.floor(Math.random() * this.index.size)
+    for (let s = 0; s < end; s++) if (this.keys[s] !== undefined && k-- === 0) return s
+    return -1
+  }
+
+  /**
+   * One SCAN step from cursor: visits slots until `count` members were seen (or 10×count slots),
+   * calling emit for each. Returns the next cursor, 0 when the walk is complete.
+   */
+  scan(cursor: number, count: number, emit: (key: string, val: V) => void): number {
+    const end = this.keys.length
+    let s = cursor
+    let seen = 0
+    const maxVisits = count * 10
+    for (let visits = 0; s < end && seen < count && visits < maxVisits; visits++, s++) {
+      const k = this.keys[s]
+      if (k === undefined) continue
+      emit(k, this.vals[s] as V)
+      seen++
+    }
+    return s >= end ? 0 : s
+  }
+
+  *entries(): IterableIterator<[string, V]> {
+    for (let s = 0; s < this.keys.length; s++) {
+      const k = this.keys[s]
+      if (k !== undefined) yield [k, this.vals[s] as V]
+    }
+  }
+
+  *keysIter(): IterableIterator<string> {
+    for (let s = 0; s < this.keys.length; s++) {
+      const k = this.keys[s]
+      if (k !== undefined) yield k
+    }
+  }
+
+  /** A copy with the same slots (a clone's cursors stay valid). */
+  clone(mapVal: (v: V) => V = (v) => v): HashTable<V> {
+    const t = new HashTable<V>()
+    for (const [k, s] of this.index) t.index.set(k, s)
+    t.keys = this.keys.slice()
+    t.vals = this.vals.map((v) => (v === undefined ? v : mapVal(v)))
+    t.free = this.free.slice()
+    return t
+  }
+}

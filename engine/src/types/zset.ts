@@ -1,0 +1,401 @@
+// The sorted set type (t_zset.c's storage side). A listpack of (member, score) pairs sorted by score
+// then member bytes while the set is small (count <= zset-max-listpack-entries, members <=
+// zset-max-listpack-value bytes), else a skip list for order and rank plus a hashtable from member
+// to its node. Every query is expressed in 0-based ascending ranks so the commands need not know
+// the encoding. Conversion to skiplist is one-way while the key lives.
+
+import { formatDouble } from '../util/numbers.js'
+import { HashTable } from './hashtable.js'
+import { LP_EMPTY_BYTES, LP_SAFETY_SIZE, lpEntrySize } from './listpack.js'
+import {
+  SkipList,
+  lexGteMin,
+  lexLteMax,
+  lexRangeEmpty,
+  scoreGteMin,
+  scoreLteMax,
+  scoreRangeEmpty,
+  type LexRange,
+  type ScoreRange,
+  type SkipNode,
+} from './skiplist.js'
+import type { CollectionValue } from './value.js'
+
+export interface ZsetLimits {
+  maxEntries: number
+  maxValue: number
+}
+
+/** zsetAdd input flags. */
+export const ZADD_INCR = 1
+export const ZADD_NX = 2
+export const ZADD_XX = 4
+export const ZADD_GT = 8
+export const ZADD_LT = 16
+
+/** zsetAdd outcomes. */
+export type ZaddOutcome = 'added' | 'updated' | 'unchanged' | 'nop' | 'nan'
+
+const OBJ_OVERHEAD = 16
+/** Skiplist encoding estimate: zset + dict headers, and per member a node (~1.33 levels), dict entry and sds. */
+const SL_BASE = 160
+const SL_PER_MEMBER = 88
+
+/** Bytes a (member, score) pair takes in a listpack: the score is stored as its %.17g text. */
+function pairBytes(member: string, score: number): number {
+  return lpEntrySize(member) + lpEntrySize(formatDouble(score))
+}
+
+export class ZSetValue implements CollectionValue {
+  readonly type = 'zset' as const
+  // Listpack encoding: parallel arrays in (score, member) order, and the listpack's byte size.
+  private members: string[] | null = []
+  private scores: number[] | null = []
+  private lpBytes = LP_EMPTY_BYTES
+  // Skiplist encoding.
+  private zsl: SkipList | null = null
+  private dict: HashTable<SkipNode> | null = null
+  private memberBytes = 0
+
+  /** A new empty zset encoded as Redis creates one for a first member of this length. */
+  static create(limits: ZsetLimits, firstMemberLen: number): ZSetValue {
+    const z = new ZSetValue()
+    if (limits.maxEntries === 0 || firstMemberLen > limits.maxValue) z.convert()
+    return z
+  }
+
+  /**
+   * A zset holding these unique members, encoded by its final shape (zsetConvertToListpackIfNeeded):
+   * the store commands and the RDB loader's skiplist form use this. Null when empty.
+   */
+  static fromEntries(entries: Iterable<readonly [string, number]>, limits: ZsetLimits): ZSetValue | null {
+    const z = new ZSetValue()
+    z.convert()
+    let maxLen = 0
+    let total = 0
+    for (const [m, s] of entries) {
+      z.insertSkiplist(m, s)
+      if (m.length > maxLen) maxLen = m.length
+      total += m.length
+    }
+    if (z.length === 0) return null
+    if (z.length <= limits.maxEntries && maxLen <= limits.maxValue && total < LP_SAFETY_SIZE) z.convertToListpack()
+    return z
+  }
+
+  /**
+   * A zset from decoded listpack entries (member, score text, ...), already in order, as RDB type 17
+   * stores them; converted when it holds more than maxEntries, as rdbLoadObject does.
+   */
+  static fromListpack(entries: readonly string[], maxEntries: number): ZSetValue {
+    const z = new ZSetValue()
+    const members = z.members as string[]
+    const scores = z.scores as number[]
+    for (let i = 0; i + 1 < entries.length; i += 2) {
+      const s = Number(entries[i + 1].replace(/^(-?)inf$/i, '$1Infinity'))
+      members.push(entries[i])
+      scores.push(s)
+      z.lpBytes += lpEntrySize(entries[i]) + lpEntrySize(entries[i + 1])
+    }
+    if (members.length > maxEntries) z.convert()
+    return z
+  }
+
+  encoding(): string {
+    return this.zsl === null ? 'listpack' : 'skiplist'
+  }
+
+  get length(): number {
+    return this.zsl === null ? (this.members as string[]).length : this.zsl.length
+  }
+
+  /** Listpack entries (member, score text, ...) while listpack-encoded, for the RDB writer; else null. */
+  listpackEntries(): string[] | null {
+    if (this.zsl !== null) return null
+    const ms = this.members as string[]
+    const ss = this.scores as number[]
+    const out = new Array<string>(ms.length * 2)
+    for (let i = 0; i < ms.length; i++) {
+      out[2 * i] = ms[i]
+      out[2 * i + 1] = formatDouble(ss[i])
+    }
+    return out
+  }
+
+  score(m: string): number | undefined {
+    if (this.zsl === null) {
+      const i = (this.members as string[]).indexOf(m)
+      return i < 0 ? undefined : (this.scores as number[])[i]
+    }
+    return (this.dict as HashTable<SkipNode>).get(m)?.score
+  }
+
+  /** 0-based ascending rank of m, -1 when absent. */
+  rank(m: string): number {
+    if (this.zsl === null) return (this.members as string[]).indexOf(m)
+    const node = (this.dict as HashTable<SkipNode>).get(m)
+    return node === undefined ? -1 : this.zsl.getRank(node.score, m) - 1
+  }
+
+  memberAt(rank: number): string {
+    if (this.zsl === null) return (this.members as string[])[rank]
+    return (this.zsl.byRank(rank + 1) as SkipNode).member
+  }
+
+  scoreAt(rank: number): number {
+    if (this.zsl === null) return (this.scores as number[])[rank]
+    return (this.zsl.byRank(rank + 1) as SkipNode).score
+  }
+
+  /**
+   * Visits entries from an ascending rank, forwards or backwards, until fn returns false or the
+   * set ends.
+   */
+  walk(rank: number, reverse: boolean, fn: (member: string, score: number) => boolean | void): void {
+    if (rank < 0 || rank >= this.length) return
+    if (this.zsl === null) {
+      const ms = this.members as string[]
+      const ss = this.scores as number[]
+      const step = reverse ? -1 : 1
+      for (let i = rank; i >= 0 && i < ms.length; i += step) if (fn(ms[i], ss[i]) === false) return
+      return
+    }
+    let node = this.zsl.byRank(rank + 1)
+    while (node !== null) {
+      if (fn(node.member, node.score) === false) return
+      node = reverse ? node.backward : node.forward[0]
+    }
+  }
+
+  *entries(): IterableIterator<[string, number]> {
+    if (this.zsl === null) {
+      const ms = this.members as string[]
+      const ss = this.scores as number[]
+      for (let i = 0; i < ms.length; i++) yield [ms[i], ss[i]]
+      return
+    }
+    for (let n = this.zsl.first; n !== null; n = n.forward[0]) yield [n.member, n.score]
+  }
+
+  /** Rank of the first entry in r, -1 when none. */
+  firstInScoreRange(r: ScoreRange): number {
+    if (this.zsl === null) {
+      if (scoreRangeEmpty(r)) return -1
+      const ss = this.scores as number[]
+      const i = lowerBound(ss.length, (k) => scoreGteMin(ss[k], r))
+      return i < ss.length && scoreLteMax(ss[i], r) ? i : -1
+    }
+    const n = this.zsl.firstInRange(r)
+    return n === null ? -1 : this.zsl.getRank(n.score, n.member) - 1
+  }
+
+  /** Rank of the last entry in r, -1 when none. */
+  lastInScoreRange(r: ScoreRange): number {
+    if (this.zsl === null) {
+      if (scoreRangeEmpty(r)) return -1
+      const ss = this.scores as number[]
+      const i = lowerBound(ss.length, (k) => !scoreLteMax(ss[k], r)) - 1
+      return i >= 0 && scoreGteMin(ss[i], r) ? i : -1
+    }
+    const n = this.zsl.lastInRange(r)
+    return n === null ? -1 : this.zsl.getRank(n.score, n.member) - 1
+  }
+
+  firstInLexRange(r: LexRange): number {
+    if (this.zsl === null) {
+      if (lexRangeEmpty(r)) return -1
+      const ms = this.members as string[]
+      const i = lowerBound(ms.length, (k) => lexGteMin(ms[k], r))
+      return i < ms.length && lexLteMax(ms[i], r) ? i : -1
+    }
+    const n = this.zsl.firstInLexRange(r)
+    return n === null ? -1 : this.zsl.getRank(n.score, n.member) - 1
+  }
+
+  lastInLexRange(r: LexRange): number {
+    if (this.zsl === null) {
+      if (lexRangeEmpty(r)) return -1
+      const ms = this.members as string[]
+      const i = lowerBound(ms.length, (k) => !lexLteMax(ms[k], r)) - 1
+      return i >= 0 && lexGteMin(ms[i], r) ? i : -1
+    }
+    const n = this.zsl.lastInLexRange(r)
+    return n === null ? -1 : this.zsl.getRank(n.score, n.member) - 1
+  }
+
+  /**
+   * zsetAdd: adds or updates member under the NX/XX/GT/LT/INCR flags. `score` is the increment
+   * with ZADD_INCR. Returns the outcome and the member's score afterwards (for INCR replies).
+   */
+  add(member: string, score: number, flags: number, limits: ZsetLimits): { outcome: ZaddOutcome; score: number } {
+    if (Number.isNaN(score)) return { outcome: 'nan', score }
+    const cur = this.score(member)
+    if (cur !== undefined) {
+      if (flags & ZADD_NX) return { outcome: 'nop', score: cur }
+      if (flags & ZADD_INCR) {
+        score += cur
+        if (Number.isNaN(score)) return { outcome: 'nan', score }
+      }
+      if ((flags & ZADD_LT && score >= cur) || (flags & ZADD_GT && score <= cur)) return { outcome: 'nop', score: cur }
+      if (score === cur) return { outcome: 'unchanged', score }
+      this.updateScore(member, cur, score)
+      return { outcome: 'updated', score }
+    }
+    if (flags & ZADD_XX) return { outcome: 'nop', score }
+    if (
+      this.zsl === null &&
+      ((this.members as string[]).length + 1 > limits.maxEntries ||
+        member.length > limits.maxValue ||
+        this.lpBytes + member.length > LP_SAFETY_SIZE)
+    ) {
+      this.convert()
+    }
+    this.insert(member, score)
+    return { outcome: 'added', score }
+  }
+
+  /** Inserts a member known to be absent (no conversion checks). */
+  insert(member: string, score: number): void {
+    if (this.zsl !== null) {
+      this.insertSkiplist(member, score)
+      return
+    }
+    const ms = this.members as string[]
+    const ss = this.scores as number[]
+    const i = lowerBound(ms.length, (k) => ss[k] > score || (ss[k] === score && ms[k] > member))
+    if (i === ms.length) {
+      ms.push(member)
+      ss.push(score)
+    } else {
+      ms.splice(i, 0, member)
+      ss.splice(i, 0, score)
+    }
+    this.lpBytes += pairBytes(member, score)
+  }
+
+  remove(member: string): boolean {
+    if (this.zsl === null) {
+      const i = (this.members as string[]).indexOf(member)
+      if (i < 0) return false
+      this.removeRanks(i, i)
+      return true
+    }
+    const dict = this.dict as HashTable<SkipNode>
+    const node = dict.get(member)
+    if (node === undefined) return false
+    this.zsl.delete(node.score, member)
+    dict.delete(member)
+    this.memberBytes -= member.length
+    return true
+  }
+
+  /** Removes the entries with ascending ranks start..end (inclusive, in range); returns the count. */
+  removeRanks(start: number, end: number): number {
+    if (this.zsl === null) {
+      const ms = this.members as string[]
+      const ss = this.scores as number[]
+      for (let i = start; i <= end; i++) this.lpBytes -= pairBytes(ms[i], ss[i])
+      ms.splice(start, end - start + 1)
+      ss.splice(start, end - start + 1)
+      return end - start + 1
+    }
+    const dict = this.dict as HashTable<SkipNode>
+    return this.zsl.deleteRangeByRank(start + 1, end + 1, (m) => {
+      dict.delete(m)
+      this.memberBytes -= m.length
+    })
+  }
+
+  /**
+   * One ZSCAN step. A listpack is returned whole with cursor 0 as Redis does; a skiplist zset is
+   * walked by dict slot.
+   */
+  scan(cursor: number, count: number, emit: (member: string, score: number) => void): number {
+    if (this.zsl === null) {
+      for (const [m, s] of this.entries()) emit(m, s)
+      return 0
+    }
+    return (this.dict as HashTable<SkipNode>).scan(cursor, count, (m, n) => emit(m, n.score))
+  }
+
+  /** A uniformly random ascending rank (the set must not be empty). */
+  randomRank(): number {
+    return Math.floor(Math.random() * this.length)
+  }
+
+  clone(): ZSetValue {
+    const z = new ZSetValue()
+    if (this.zsl === null) {
+      z.members = (this.members as string[]).slice()
+      z.scores = (this.scores as number[]).slice()
+      z.lpBytes = this.lpBytes
+      return z
+    }
+    z.convert()
+    for (let n = this.zsl.first; n !== null; n = n.forward[0]) z.insertSkiplist(n.member, n.score)
+    return z
+  }
+
+  memoryUsage(): number {
+    if (this.zsl === null) return OBJ_OVERHEAD + this.lpBytes
+    return OBJ_OVERHEAD + SL_BASE + this.memberBytes + SL_PER_MEMBER * this.zsl.length
+  }
+
+  private updateScore(member: string, cur: number, score: number): void {
+    if (this.zsl !== null) {
+      const node = this.zsl.updateScore(cur, member, score)
+      ;(this.dict as HashTable<SkipNode>).set(member, node)
+      return
+    }
+    const i = (this.members as string[]).indexOf(member)
+    this.removeRanks(i, i)
+    this.insert(member, score)
+  }
+
+  private insertSkiplist(member: string, score: number): void {
+    const node = (this.zsl as SkipList).insert(score, member)
+    ;(this.dict as HashTable<SkipNode>).set(member, node)
+    this.memberBytes += member.length
+  }
+
+  /** zsetConvert to skiplist. */
+  private convert(): void {
+    const ms = this.members as string[]
+    const ss = this.scores as number[]
+    this.zsl = new SkipList()
+    this.dict = new HashTable<SkipNode>()
+    this.memberBytes = 0
+    this.members = null
+    this.scores = null
+    for (let i = 0; i < ms.length; i++) this.insertSkiplist(ms[i], ss[i])
+  }
+
+  private convertToListpack(): void {
+    const ms: string[] = []
+    const ss: number[] = []
+    let bytes = LP_EMPTY_BYTES
+    for (let n = (this.zsl as SkipList).first; n !== null; n = n.forward[0]) {
+      ms.push(n.member)
+      ss.push(n.score)
+      bytes += pairBytes(n.member, n.score)
+    }
+    this.members = ms
+    this.scores = ss
+    this.lpBytes = bytes
+    this.zsl = null
+    this.dict = null
+    this.memberBytes = 0
+  }
+}
+
+/** First index in [0, n) where pred holds, for a pred that is false then true along the order. */
+function lowerBound(n: number, pred: (i: number) => boolean): number {
+  let lo = 0
+  let hi = n
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (pred(mid)) hi = mid
+    else lo = mid + 1
+  }
+  return lo
+}

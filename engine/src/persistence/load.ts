@@ -1,0 +1,138 @@
+// Loading an RDB into the keyspace (rdbLoad + loadDataFromDisk): streams the file through the
+// parser, builds values with our own encoding thresholds, drops keys already expired (except for
+// an AOF base/preamble), and installs the new dbs only when the whole file parsed and its
+// checksum matched — a corrupt file leaves the server's data (and the file) untouched.
+
+import { existsSync } from 'node:fs'
+import type { Server } from '../server/server.js'
+import { Dict } from '../keyspace/dict.js'
+import { FileSource, RdbError, RdbParser, type ByteSource } from './rdb/reader.js'
+import { buildValue } from './rdb/objects.js'
+import { rdbPath, rdbState } from './save.js'
+
+export interface LoadOptions {
+  /** An AOF base or preamble: keys with a past TTL are kept (the AOF will delete them). */
+  aofPreamble?: boolean
+  /** Name used in messages (the file path). */
+  name?: string
+}
+
+export interface LoadResult {
+  keysLoaded: number
+  keysExpired: number
+  emptySkipped: number
+  /** Bytes the RDB occupied (an AOF preamble's RESP part starts here). */
+  bytes: number
+  aux: Map<string, string>
+}
+
+/** A load failure: the message names the file, the reason and the byte offset. */
+export class RdbLoadError extends Error {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(message)
+  }
+}
+
+/** Parses src completely into new dicts, then swaps them into the server's dbs. */
+export function loadRdb(srv: Server, src: ByteSource, opts: LoadOptions = {}): LoadResult {
+  const name = opts.name ?? 'RDB'
+  const dbs = srv.keyspace.dbs
+  const dicts = dbs.map(() => new Dict())
+  const now = Date.now()
+  const lfu = srv.policy.endsWith('-lfu')
+  const parser = new RdbParser(src, { checksum: srv.config.getBool('rdbchecksum') })
+  const res: LoadResult = { keysLoaded: 0, keysExpired: 0, emptySkipped: 0, bytes: 0, aux: new Map() }
+  const wasLoading = srv.loading
+  srv.loading = true
+  try {
+    parser.header()
+    for (;;) {
+      const ev = parser.next()
+      if (ev.kind === 'eof') break
+      if (ev.kind === 'aux') {
+        res.aux.set(ev.key, ev.value)
+        continue
+      }
+      if (ev.kind === 'selectdb') {
+        if (ev.db >= dbs.length) {
+          throw new RdbError(
+            `the file uses db ${ev.db} but this server has only ${dbs.length} databases (the 'databases' setting)`,
+            parser.offset,
+          )
+        }
+        continue
+      }
+      if (ev.kind === 'function') {
+        srv.log.warning(`${name}: skipping a Redis function library (functions are not supported)`)
+        continue
+      }
+      if (ev.kind === 'module-aux') {
+        throw new RdbError(`module data of '${ev.moduleId}' cannot be loaded: modules are not supported`, parser.offset)
+      }
+      if (ev.kind !== 'key') continue
+      const val = buildValue(ev.value, srv.config)
+      if (val === null) {
+        res.emptySkipped++
+        continue
+      }
+      if (ev.expireAt !== 0 && ev.expireAt < now && !opts.aofPreamble) {
+        res.keysExpired++
+        continue
+      }
+      const d = dicts[ev.db]
+      if (d.has(ev.key)) throw new RdbError(`duplicated key '${ev.key}' in db ${ev.db}`, ev.offset)
+      let stamp = srv.lruClock
+      if (lfu && ev.freq >= 0) stamp = (((Math.floor(now / 60000) & 0xffff) << 8) | ev.freq) >>> 0
+      else if (!lfu && ev.idle >= 0) stamp = (srv.lruClock - ev.idle) & 0xffffff
+      const slot = d.insert(ev.key, val, stamp)
+      if (ev.expireAt !== 0) d.setExpire(slot, ev.expireAt)
+      res.keysLoaded++
+    }
+    res.bytes = parser.offset
+  } catch (e) {
+    if (e instanceof RdbError) throw new RdbLoadError(`${name}: ${e.message}`, e.offset)
+    throw e
+  } finally {
+    srv.loading = wasLoading
+  }
+  dbs.forEach((db, i) => db.replaceDict(dicts[i]))
+  if (res.emptySkipped > 0) srv.log.warning(`${name}: skipped ${res.emptySkipped} empty keys`)
+  return res
+}
+
+/** Loads a file, recording the counts INFO shows. */
+export function loadRdbFile(srv: Server, path: string, opts: LoadOptions = {}): LoadResult {
+  const src = new FileSource(path)
+  try {
+    const res = loadRdb(srv, src, { name: path, ...opts })
+    const st = rdbState(srv)
+    st.lastLoadKeysLoaded = res.keysLoaded
+    st.lastLoadKeysExpired = res.keysExpired
+    return res
+  } finally {
+    src.close()
+  }
+}
+
+/**
+ * loadDataFromDisk for the RDB case: loads dir/dbfilename if it exists and AOF is off. Throws RdbLoadError for a
+ * corrupt file, which must stop the start (the file is left as it is).
+ */
+export function loadAtStart(srv: Server): LoadResult | null {
+  // With appendonly yes the AOF is the source of truth, even when no AOF exists yet (§4.4).
+  if (srv.config.getBool('appendonly')) return null
+  const path = rdbPath(srv)
+  if (!existsSync(path)) return null
+  const t0 = Date.now()
+  const res = loadRdbFile(srv, path)
+  const ver = res.aux.get('redis-ver')
+  if (ver) srv.log.notice(`Loading RDB produced by version ${ver}`)
+  const ctime = Number(res.aux.get('ctime'))
+  if (ctime > 0) srv.log.notice(`RDB age ${Math.max(0, Math.floor(Date.now() / 1000) - ctime)} seconds`)
+  srv.log.notice(`Done loading RDB, keys loaded: ${res.keysLoaded}, keys expired: ${res.keysExpired}.`)
+  srv.log.notice(`DB loaded from disk: ${((Date.now() - t0) / 1000).toFixed(3)} seconds`)
+  return res
+}

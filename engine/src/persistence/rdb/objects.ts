@@ -1,0 +1,64 @@
+// Engine values ⇄ RDB values (rdbSaveObjectType/rdbSaveObject and the build step of
+// rdbLoadObject): which RDB type each in-memory encoding is saved as, how its payload is written,
+// and how a decoded RdbValue becomes an engine value under the configured thresholds.
+
+import type { Value } from '../../types/value.js'
+import { storeString } from '../../types/string.js'
+import { SetValue } from '../../types/set.js'
+import { intsetEncode } from '../../types/intset.js'
+import type { Config } from '../../server/config.js'
+import type { RdbEncoder } from './writer.js'
+import type { RdbValue } from './reader.js'
+import * as K from './constants.js'
+
+/** Writes the type byte, the key and the value of one record (after its expiry/idle prefix). */
+export function writeObject(enc: RdbEncoder, key: string, v: Value): void {
+  if (typeof v === 'string') {
+    enc.byte(K.RDB_TYPE_STRING)
+    enc.str(key)
+    enc.str(v)
+    return
+  }
+  if (typeof v === 'number') {
+    enc.byte(K.RDB_TYPE_STRING)
+    enc.str(key)
+    enc.num(v)
+    return
+  }
+  enc.byte(rdbTypeOf(v))
+  enc.str(key)
+  writeValue(enc, v)
+}
+
+/** The RDB type byte a value is saved with. */
+export function rdbTypeOf(v: Value): number {
+  if (typeof v !== 'object') return K.RDB_TYPE_STRING
+  if (v instanceof SetValue) return v.intset !== null ? K.RDB_TYPE_SET_INTSET : K.RDB_TYPE_SET
+  throw new Error(`no RDB encoding for a ${v.type} value`)
+}
+
+/** The payload of a value (what follows the key; also the body of a DUMP payload). */
+export function writeValue(enc: RdbEncoder, v: Value): void {
+  if (typeof v === 'string') return enc.str(v)
+  if (typeof v === 'number') return enc.num(v)
+  if (v instanceof SetValue) {
+    const ints = v.intset
+    if (ints !== null) return enc.blob(intsetEncode(ints))
+    enc.len(v.length)
+    for (const m of v.members()) enc.str(m)
+    return
+  }
+  throw new Error(`no RDB encoding for a ${v.type} value`)
+}
+
+/** An engine value built from a decoded RDB value, or null for an empty collection (skipped). */
+export function buildValue(rv: RdbValue, config: Config): Value | null {
+  switch (rv.type) {
+    case 'string':
+      return storeString(rv.value)
+    case 'set':
+      return SetValue.fromMembers(rv.members, config.getInt('set-max-intset-entries'))
+    default:
+      throw new Error(`cannot build a ${rv.type} value yet`)
+  }
+}

@@ -1,0 +1,171 @@
+// Writing an RDB to disk safely: a temp file in the target folder, written asynchronously in
+// batches (writev) while the snapshot walks, or synchronously for SAVE; then fsync, close, rename
+// over the target and fsync the folder. On any failure the temp file is removed and the old
+// file is left as it was.
+
+import { closeSync, fsync, fsyncSync, openSync, renameSync, unlinkSync, writeSync, writev, close } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fsyncDir } from '../../server/config.js'
+import type { ChunkOutput } from './stream.js'
+
+/** temp-<pid>-<n>.rdb, as Redis's temp-<pid>.rdb but unique per concurrent job. */
+let tempSeq = 0
+export function tempPathFor(target: string, tag = 'temp'): string {
+  return join(dirname(target), `${tag}-${process.pid}-${++tempSeq}.rdb`)
+}
+
+/** Asynchronous temp-file output with a write backlog (for BGSAVE and disk-backed SYNC). */
+export class AsyncFileOutput implements ChunkOutput {
+  readonly tempPath: string
+  private fd: number
+  private queue: Buffer[] = []
+  private queued = 0
+  private writing = false
+  private error: Error | null = null
+  private waiters: (() => void)[] = []
+  /** Called when the backlog falls back under the low-water mark. */
+  onDrain: (() => void) | null = null
+  written = 0
+
+  constructor(readonly target: string) {
+    this.tempPath = tempPathFor(target)
+    this.fd = openSync(this.tempPath, 'w', 0o644)
+  }
+
+  write(chunk: Buffer): void {
+    if (this.error) return
+    this.queue.push(chunk)
+    this.queued += chunk.length
+    if (!this.writing) this.pump()
+  }
+
+  pending(): number {
+    return this.queued
+  }
+
+  get failed(): Error | null {
+    return this.error
+  }
+
+  private pump(): void {
+    if (this.queue.length === 0) {
+      this.writing = false
+      const w = this.waiters
+      this.waiters = []
+      for (const f of w) f()
+      return
+    }
+    this.writing = true
+    const batch = this.queue
+    this.queue = []
+    let bytes = 0
+    for (const b of batch) bytes += b.length
+    writev(this.fd, batch, (err, n) => {
+      if (err || n !== bytes) {
+        this.error = err ?? new Error(`short write: ${n} of ${bytes} bytes`)
+        this.queue = []
+        this.queued = 0
+        this.writing = false
+        const w = this.waiters
+        this.waiters = []
+        for (const f of w) f()
+        this.onDrain?.()
+        return
+      }
+      this.queued -= bytes
+      this.written += bytes
+      this.onDrain?.()
+      this.pump()
+    })
+  }
+
+  /** Resolves when every queued chunk is on its way to disk (or the output failed). */
+  private drained(): Promise<void> {
+    if (!this.writing && this.queue.length === 0) return Promise.resolve()
+    return new Promise((r) => this.waiters.push(r))
+  }
+
+  /** Waits for the backlog, fsyncs, closes and renames over the target; throws on any error. */
+  async commit(): Promise<void> {
+    await this.drained()
+    if (this.error) {
+      this.abort()
+      throw this.error
+    }
+    const fd = this.fd
+    this.fd = -1
+    try {
+      await new Promise<void>((res, rej) => fsync(fd, (e) => (e ? rej(e) : res())))
+    } finally {
+      await new Promise<void>((res) => close(fd, () => res()))
+    }
+    try {
+      renameSync(this.tempPath, this.target)
+    } catch (e) {
+      safeUnlink(this.tempPath)
+      throw e
+    }
+    fsyncDir(dirname(this.target))
+  }
+
+  /** Drops the temp file (cancelled or failed job); the target is untouched. */
+  abort(): void {
+    if (this.fd >= 0) {
+      const fd = this.fd
+      this.fd = -1
+      // Pending writev callbacks may still hold the fd: close once they are done.
+      void this.drained().then(() => close(fd, () => {}))
+    }
+    safeUnlink(this.tempPath)
+  }
+}
+
+/** Synchronous temp-file output (SAVE, SHUTDOWN, DEBUG RELOAD, FLUSHALL). */
+export class SyncFileOutput implements ChunkOutput {
+  readonly tempPath: string
+  private fd: number
+  written = 0
+
+  constructor(readonly target: string) {
+    this.tempPath = tempPathFor(target)
+    this.fd = openSync(this.tempPath, 'w', 0o644)
+  }
+
+  write(chunk: Buffer): void {
+    let off = 0
+    while (off < chunk.length) off += writeSync(this.fd, chunk, off, chunk.length - off)
+    this.written += chunk.length
+  }
+
+  pending(): number {
+    return 0
+  }
+
+  commit(): void {
+    fsyncSync(this.fd)
+    closeSync(this.fd)
+    this.fd = -1
+    renameSync(this.tempPath, this.target)
+    fsyncDir(dirname(this.target))
+  }
+
+  abort(): void {
+    if (this.fd >= 0) {
+      try {
+        closeSync(this.fd)
+      } catch {
+        // already closed
+      }
+      this.fd = -1
+    }
+    safeUnlink(this.tempPath)
+  }
+}
+
+function safeUnlink(p: string): void {
+  try {
+    unlinkSync(p)
+  } catch {
+    // Already gone.
+  }
+}

@@ -1,0 +1,647 @@
+// The RDB reader (rdbLoadRioWithLoadingCtx / rdbLoadObject): a pull parser over a synchronous
+// byte source that keeps only a window of the file in memory, verifies the CRC-64 footer as it
+// goes, and turns every record into an event. Values come out as plain arrays (RdbValue): the
+// loader builds engine values from them with our own encoding thresholds, as Redis does, and the
+// check tool only counts them. Reads every type Redis 7.0 writes, the older ziplist, zipmap,
+// quicklist-of-ziplists and plain encodings, and 7.2's set listpacks.
+
+import { closeSync, openSync, readSync } from 'node:fs'
+import { Crc64 } from './crc64.js'
+import { LzfError, lzfDecompress } from './lzf.js'
+import { BlobError, ziplistDecode, zipmapDecode } from './ziplist.js'
+import { ListpackError, lpDecode } from '../../types/listpack.js'
+import { IntsetError, intsetDecode } from '../../types/intset.js'
+import * as K from './constants.js'
+
+/** A corrupt or unsupported file: the message names what failed and the byte offset. */
+export class RdbError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly offset: number,
+  ) {
+    super(`${reason} (at offset ${offset})`)
+  }
+}
+
+/** Where bytes come from: a file descriptor or a buffer, read synchronously. */
+export interface ByteSource {
+  /** Reads up to len bytes into buf at off; 0 means end of input. */
+  read(buf: Buffer, off: number, len: number): number
+}
+
+export class FileSource implements ByteSource {
+  private readonly fd: number
+  private pos = 0
+
+  constructor(path: string) {
+    this.fd = openSync(path, 'r')
+  }
+
+  read(buf: Buffer, off: number, len: number): number {
+    const n = readSync(this.fd, buf, off, len, this.pos)
+    this.pos += n
+    return n
+  }
+
+  close(): void {
+    closeSync(this.fd)
+  }
+}
+
+export class BufferSource implements ByteSource {
+  private pos = 0
+  constructor(private readonly data: Uint8Array) {}
+
+  read(buf: Buffer, off: number, len: number): number {
+    const n = Math.min(len, this.data.length - this.pos)
+    buf.set(this.data.subarray(this.pos, this.pos + n), off)
+    this.pos += n
+    return n
+  }
+}
+
+export type RdbValue =
+  | { type: 'string'; value: string }
+  | { type: 'list'; items: string[] }
+  | { type: 'set'; members: string[] }
+  /** Flattened field, value, field, value... */
+  | { type: 'hash'; pairs: string[] }
+  | { type: 'zset'; members: string[]; scores: number[] }
+
+export type RdbEvent =
+  | { kind: 'aux'; key: string; value: string }
+  | { kind: 'selectdb'; db: number }
+  | { kind: 'resizedb'; size: number; expires: number }
+  | { kind: 'function'; code: string }
+  | { kind: 'module-aux'; moduleId: string }
+  | {
+      kind: 'key'
+      db: number
+      key: string
+      /** The RDB type byte the value was stored with. */
+      rdbType: number
+      value: RdbValue
+      /** Absolute unix ms, 0 for none. */
+      expireAt: number
+      /** LRU idle seconds, -1 when absent. */
+      idle: number
+      /** LFU counter, -1 when absent. */
+      freq: number
+      /** Offset of the record's first byte. */
+      offset: number
+    }
+  | { kind: 'eof'; checksum: 'ok' | 'disabled' | 'unchecked' | 'absent'; crc: string }
+
+const WINDOW = 1 << 20
+
+/** Buffered, offset-tracking input with a running CRC over every consumed byte. */
+export class RdbInput {
+  private buf: Buffer
+  private pos = 0
+  private end = 0
+  /** File offset of buf[0]. */
+  private base = 0
+  /** Start of the bytes in buf not yet folded into the CRC. */
+  private crcFrom = 0
+  readonly crc = new Crc64()
+  private eof = false
+
+  constructor(
+    private readonly src: ByteSource,
+    windowSize = WINDOW,
+  ) {
+    this.buf = Buffer.allocUnsafe(windowSize)
+  }
+
+  get offset(): number {
+    return this.base + this.pos
+  }
+
+  fail(reason: string, at = this.offset): never {
+    throw new RdbError(reason, at)
+  }
+
+  /** Makes n bytes available at pos, reading more and sliding the window as needed. */
+  private need(n: number): void {
+    if (this.end - this.pos >= n) return
+    this.crc.update(this.buf, this.crcFrom, this.pos)
+    const rest = this.end - this.pos
+    if (n > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(n, this.buf.length * 2))
+      this.buf.copy(bigger, 0, this.pos, this.end)
+      this.buf = bigger
+    } else {
+      this.buf.copy(this.buf, 0, this.pos, this.end)
+    }
+    this.base += this.pos
+    this.pos = 0
+    this.crcFrom = 0
+    this.end = rest
+    while (this.end < n && !this.eof) {
+      const got = this.src.read(this.buf, this.end, this.buf.length - this.end)
+      if (got === 0) this.eof = true
+      this.end += got
+    }
+    if (this.end < n)
+      this.fail(`unexpected end of file: needed ${n} more bytes, ${this.end} left`, this.base + this.end)
+  }
+
+  /** True when no byte follows. */
+  atEnd(): boolean {
+    if (this.pos < this.end) return false
+    if (this.eof) return true
+    try {
+      this.need(1)
+      return false
+    } catch {
+      return true
+    }
+  }
+
+  u8(): number {
+    this.need(1)
+    return this.buf[this.pos++]
+  }
+
+  take(n: number): Buffer {
+    this.need(n)
+    const out = Buffer.from(this.buf.subarray(this.pos, this.pos + n))
+    this.pos += n
+    return out
+  }
+
+  latin1(n: number): string {
+    this.need(n)
+    const s = this.buf.toString('latin1', this.pos, this.pos + n)
+    this.pos += n
+    return s
+  }
+
+  u32le(): number {
+    this.need(4)
+    const v = this.buf.readUInt32LE(this.pos)
+    this.pos += 4
+    return v
+  }
+
+  i32le(): number {
+    this.need(4)
+    const v = this.buf.readInt32LE(this.pos)
+    this.pos += 4
+    return v
+  }
+
+  i64le(): number {
+    this.need(8)
+    const v = Number(this.buf.readBigInt64LE(this.pos))
+    this.pos += 8
+    return v
+  }
+
+  f64le(): number {
+    this.need(8)
+    const v = this.buf.readDoubleLE(this.pos)
+    this.pos += 8
+    return v
+  }
+
+  /** Folds the bytes consumed so far into the CRC and returns it (for the footer check). */
+  crcNow(): Crc64 {
+    this.crc.update(this.buf, this.crcFrom, this.pos)
+    this.crcFrom = this.pos
+    return this.crc
+  }
+
+  /** rdbLoadLenByRef: a plain length; `special` returns the 0xC0 kind instead of failing. */
+  lenOrSpecial(): { len: number; special: number } {
+    const at = this.offset
+    const b = this.u8()
+    const type = b >> 6
+    if (type === 0) return { len: b & 0x3f, special: -1 }
+    if (type === 1) return { len: ((b & 0x3f) << 8) | this.u8(), special: -1 }
+    if (type === 3) return { len: 0, special: b & 0x3f }
+    if (b === K.RDB_32BITLEN) {
+      this.need(4)
+      const v = this.buf.readUInt32BE(this.pos)
+      this.pos += 4
+      return { len: v, special: -1 }
+    }
+    if (b === K.RDB_64BITLEN) {
+      this.need(8)
+      const v = this.buf.readBigUInt64BE(this.pos)
+      this.pos += 8
+      if (v > BigInt(Number.MAX_SAFE_INTEGER)) this.fail(`length ${v} is too large`, at)
+      return { len: Number(v), special: -1 }
+    }
+    return this.fail(`unknown length encoding 0x${b.toString(16)}`, at)
+  }
+
+  /** A 64-bit length kept exact (module type ids use all 64 bits). */
+  lenBig(): bigint {
+    const b = this.u8()
+    if (b !== K.RDB_64BITLEN) {
+      this.pos--
+      return BigInt(this.len())
+    }
+    this.need(8)
+    const v = this.buf.readBigUInt64BE(this.pos)
+    this.pos += 8
+    return v
+  }
+
+  len(): number {
+    const at = this.offset
+    const r = this.lenOrSpecial()
+    if (r.special >= 0) this.fail('an encoded string where a length was expected', at)
+    return r.len
+  }
+
+  /** rdbGenericLoadStringObject as latin1 text. */
+  str(): string {
+    const at = this.offset
+    const { len, special } = this.lenOrSpecial()
+    if (special < 0) return this.latin1(len)
+    switch (special) {
+      case K.RDB_ENC_INT8: {
+        this.need(1)
+        const v = this.buf.readInt8(this.pos)
+        this.pos += 1
+        return String(v)
+      }
+      case K.RDB_ENC_INT16: {
+        this.need(2)
+        const v = this.buf.readInt16LE(this.pos)
+        this.pos += 2
+        return String(v)
+      }
+      case K.RDB_ENC_INT32:
+        return String(this.i32le())
+      case K.RDB_ENC_LZF:
+        return this.lzf(at).toString('latin1')
+      default:
+        return this.fail(`unknown string encoding ${special}`, at)
+    }
+  }
+
+  /** A string as bytes (listpack, ziplist and intset blobs). */
+  blob(): Buffer {
+    const at = this.offset
+    const { len, special } = this.lenOrSpecial()
+    if (special < 0) return this.take(len)
+    if (special === K.RDB_ENC_LZF) return this.lzf(at)
+    return Buffer.from(this.strAfterSpecial(special, at), 'latin1')
+  }
+
+  private strAfterSpecial(special: number, at: number): string {
+    if (special === K.RDB_ENC_INT8) return String(this.take(1).readInt8(0))
+    if (special === K.RDB_ENC_INT16) return String(this.take(2).readInt16LE(0))
+    if (special === K.RDB_ENC_INT32) return String(this.i32le())
+    return this.fail(`unknown string encoding ${special}`, at)
+  }
+
+  private lzf(at: number): Buffer {
+    const clen = this.len()
+    const ulen = this.len()
+    const data = this.take(clen)
+    try {
+      return lzfDecompress(data, ulen)
+    } catch (e) {
+      if (e instanceof LzfError) this.fail(`corrupt LZF string: ${e.message}`, at)
+      throw e
+    }
+  }
+
+  /** rdbLoadDoubleValue: the old ASCII score form (1 length byte; 253 NaN, 254 +inf, 255 -inf). */
+  asciiDouble(): number {
+    const n = this.u8()
+    if (n === 253) return NaN
+    if (n === 254) return Infinity
+    if (n === 255) return -Infinity
+    const s = this.latin1(n)
+    const v = Number(s)
+    if (Number.isNaN(v) && s.toLowerCase() !== 'nan') this.fail(`invalid score '${s}'`)
+    return v
+  }
+}
+
+export interface ParseOptions {
+  /** Verify the CRC-64 footer (rdbchecksum); a zero footer always passes. */
+  checksum?: boolean
+}
+
+/** Pull parser over a whole RDB file: `header()` once, then `next()` until an eof event. */
+export class RdbParser {
+  readonly input: RdbInput
+  version = 0
+  private db = 0
+  private done = false
+  private readonly checksum: boolean
+
+  constructor(src: ByteSource, opts: ParseOptions = {}) {
+    this.input = new RdbInput(src)
+    this.checksum = opts.checksum ?? true
+  }
+
+  /** Bytes consumed so far (after eof: the file's length as far as the RDB goes). */
+  get offset(): number {
+    return this.input.offset
+  }
+
+  header(): number {
+    const inp = this.input
+    let magic: string
+    try {
+      magic = inp.latin1(9)
+    } catch {
+      return inp.fail('not an RDB file: shorter than the 9-byte header', 0)
+    }
+    if (magic.slice(0, 5) !== 'REDIS') inp.fail(`not an RDB file: wrong signature '${printable(magic.slice(0, 5))}'`, 0)
+    const ver = magic.slice(5)
+    if (!/^\d{4}$/.test(ver)) inp.fail(`not an RDB file: bad version field '${printable(ver)}'`, 5)
+    this.version = Number(ver)
+    if (this.version < 1 || this.version > K.RDB_MAX_READ_VERSION) {
+      inp.fail(`can't handle RDB format version ${this.version}`, 5)
+    }
+    return this.version
+  }
+
+  next(): RdbEvent {
+    if (this.done) throw new Error('RDB parser already reached EOF')
+    const inp = this.input
+    let expireAt = 0
+    let idle = -1
+    let freq = -1
+    for (;;) {
+      const at = inp.offset
+      const op = inp.u8()
+      switch (op) {
+        case K.RDB_OPCODE_EXPIRETIME:
+          expireAt = inp.i32le() * 1000
+          continue
+        case K.RDB_OPCODE_EXPIRETIME_MS:
+          expireAt = inp.i64le()
+          continue
+        case K.RDB_OPCODE_IDLE:
+          idle = inp.len()
+          continue
+        case K.RDB_OPCODE_FREQ:
+          freq = inp.u8()
+          continue
+        case K.RDB_OPCODE_SELECTDB:
+          this.db = inp.len()
+          return { kind: 'selectdb', db: this.db }
+        case K.RDB_OPCODE_RESIZEDB: {
+          const size = inp.len()
+          return { kind: 'resizedb', size, expires: inp.len() }
+        }
+        case K.RDB_OPCODE_SLOT_INFO:
+          inp.len()
+          inp.len()
+          inp.len()
+          continue
+        case K.RDB_OPCODE_AUX: {
+          const key = inp.str()
+          return { kind: 'aux', key, value: inp.str() }
+        }
+        case K.RDB_OPCODE_FUNCTION2:
+          return { kind: 'function', code: inp.str() }
+        case K.RDB_OPCODE_FUNCTION_PRE_GA: {
+          inp.str()
+          inp.str()
+          if (inp.len()) inp.str()
+          return { kind: 'function', code: inp.str() }
+        }
+        case K.RDB_OPCODE_MODULE_AUX: {
+          const id = inp.lenBig()
+          const when = inp.len()
+          if (when !== 2) inp.fail(`module aux data with unknown 'when' opcode ${when}`, at)
+          inp.len()
+          this.skipModuleData(at)
+          return { kind: 'module-aux', moduleId: moduleName(id) }
+        }
+        case K.RDB_OPCODE_EOF:
+          return this.eof()
+        default: {
+          const key = inp.str()
+          const value = this.value(op, at)
+          return { kind: 'key', db: this.db, key, rdbType: op, value, expireAt, idle, freq, offset: at }
+        }
+      }
+    }
+  }
+
+  private eof(): RdbEvent {
+    this.done = true
+    const inp = this.input
+    const crc = inp.crcNow()
+    if (this.version < 5) return { kind: 'eof', checksum: 'absent', crc: crc.hex() }
+    const at = inp.offset
+    const footer = inp.take(8)
+    if (footer.every((b) => b === 0)) return { kind: 'eof', checksum: 'disabled', crc: crc.hex() }
+    if (!this.checksum) return { kind: 'eof', checksum: 'unchecked', crc: crc.hex() }
+    if (!crc.matches(footer, 0)) {
+      const stored = footer.readBigUInt64LE(0).toString(16).padStart(16, '0')
+      inp.fail(`RDB checksum mismatch: the file says ${stored}, the data gives ${crc.hex()}`, at)
+    }
+    return { kind: 'eof', checksum: 'ok', crc: crc.hex() }
+  }
+
+  /** MODULE_2 opcode stream: items until the EOF opcode (0). */
+  private skipModuleData(at: number): void {
+    const inp = this.input
+    for (;;) {
+      const op = inp.len()
+      if (op === 0) return
+      if (op === 1 || op === 2) inp.len()
+      else if (op === 3) inp.take(4)
+      else if (op === 4) inp.take(8)
+      else if (op === 5) inp.blob()
+      else inp.fail(`unknown module data opcode ${op}`, at)
+    }
+  }
+
+  /** rdbLoadObject: the value of type `t` whose record starts at `at`. */
+  value(t: number, at: number): RdbValue {
+    return readValue(this.input, t, at)
+  }
+}
+
+/** One value of RDB type t (also used for DUMP payloads). */
+export function readValue(inp: RdbInput, t: number, at: number): RdbValue {
+  const blob = (decode: (b: Buffer) => string[], what: string): string[] => {
+    const start = inp.offset
+    const b = inp.blob()
+    try {
+      return decode(b)
+    } catch (e) {
+      if (e instanceof ListpackError || e instanceof BlobError || e instanceof IntsetError) {
+        inp.fail(`corrupt ${what}: ${e.message}`, start)
+      }
+      throw e
+    }
+  }
+  switch (t) {
+    case K.RDB_TYPE_STRING:
+      return { type: 'string', value: inp.str() }
+    case K.RDB_TYPE_LIST: {
+      const n = inp.len()
+      const items: string[] = new Array(n)
+      for (let i = 0; i < n; i++) items[i] = inp.str()
+      return { type: 'list', items }
+    }
+    case K.RDB_TYPE_SET: {
+      const n = inp.len()
+      const members: string[] = new Array(n)
+      for (let i = 0; i < n; i++) members[i] = inp.str()
+      return { type: 'set', members: unique(inp, members, 'set member', at) }
+    }
+    case K.RDB_TYPE_ZSET:
+    case K.RDB_TYPE_ZSET_2: {
+      const n = inp.len()
+      const members: string[] = new Array(n)
+      const scores: number[] = new Array(n)
+      for (let i = 0; i < n; i++) {
+        members[i] = inp.str()
+        scores[i] = t === K.RDB_TYPE_ZSET ? inp.asciiDouble() : inp.f64le()
+        if (Number.isNaN(scores[i])) inp.fail('zset with NaN score detected', at)
+      }
+      unique(inp, members, 'zset member', at)
+      return { type: 'zset', members, scores }
+    }
+    case K.RDB_TYPE_HASH: {
+      const n = inp.len()
+      const pairs: string[] = new Array(n * 2)
+      for (let i = 0; i < n * 2; i++) pairs[i] = inp.str()
+      uniqueFields(inp, pairs, at)
+      return { type: 'hash', pairs }
+    }
+    case K.RDB_TYPE_SET_INTSET: {
+      const start = inp.offset
+      const b = inp.blob()
+      if (b.length >= 8 && b.readUInt32LE(4) === 0) return { type: 'set', members: [] }
+      try {
+        const s = intsetDecode(b)
+        const members: string[] = new Array(s.length)
+        for (let i = 0; i < s.length; i++) members[i] = String(s.get(i))
+        return { type: 'set', members }
+      } catch (e) {
+        if (e instanceof IntsetError) inp.fail(`corrupt intset: ${e.message}`, start)
+        throw e
+      }
+    }
+    case K.RDB_TYPE_SET_LISTPACK:
+      return { type: 'set', members: unique(inp, blob(lpDecode, 'listpack'), 'set member', at) }
+    case K.RDB_TYPE_HASH_ZIPMAP: {
+      const pairs = blob(zipmapDecode, 'zipmap')
+      uniqueFields(inp, pairs, at)
+      return { type: 'hash', pairs }
+    }
+    case K.RDB_TYPE_HASH_ZIPLIST:
+    case K.RDB_TYPE_HASH_LISTPACK: {
+      const pairs = t === K.RDB_TYPE_HASH_ZIPLIST ? blob(ziplistDecode, 'ziplist') : blob(lpDecode, 'listpack')
+      if (pairs.length % 2 !== 0) inp.fail('hash with an odd number of entries', at)
+      uniqueFields(inp, pairs, at)
+      return { type: 'hash', pairs }
+    }
+    case K.RDB_TYPE_ZSET_ZIPLIST:
+    case K.RDB_TYPE_ZSET_LISTPACK: {
+      const flat = t === K.RDB_TYPE_ZSET_ZIPLIST ? blob(ziplistDecode, 'ziplist') : blob(lpDecode, 'listpack')
+      if (flat.length % 2 !== 0) inp.fail('zset with an odd number of entries', at)
+      const n = flat.length / 2
+      const members: string[] = new Array(n)
+      const scores: number[] = new Array(n)
+      for (let i = 0; i < n; i++) {
+        members[i] = flat[2 * i]
+        const s = flat[2 * i + 1]
+        const v = parseScore(s)
+        if (v === null) inp.fail(`zset with an invalid score '${printable(s)}'`, at)
+        scores[i] = v as number
+      }
+      unique(inp, members, 'zset member', at)
+      return { type: 'zset', members, scores }
+    }
+    case K.RDB_TYPE_LIST_ZIPLIST:
+      return { type: 'list', items: blob(ziplistDecode, 'ziplist') }
+    case K.RDB_TYPE_LIST_QUICKLIST:
+    case K.RDB_TYPE_LIST_QUICKLIST_2: {
+      const nodes = inp.len()
+      let items: string[] = []
+      for (let i = 0; i < nodes; i++) {
+        let container = K.QUICKLIST_NODE_CONTAINER_PACKED
+        if (t === K.RDB_TYPE_LIST_QUICKLIST_2) {
+          container = inp.len()
+          if (container !== K.QUICKLIST_NODE_CONTAINER_PACKED && container !== K.QUICKLIST_NODE_CONTAINER_PLAIN) {
+            inp.fail(`quicklist node with unknown container ${container}`)
+          }
+        }
+        if (container === K.QUICKLIST_NODE_CONTAINER_PLAIN) {
+          items.push(inp.str())
+          continue
+        }
+        const part = t === K.RDB_TYPE_LIST_QUICKLIST ? blob(ziplistDecode, 'ziplist') : blob(lpDecode, 'listpack')
+        // Empty nodes are skipped silently, as Redis does.
+        items = items.length === 0 ? part : items.concat(part)
+      }
+      return { type: 'list', items }
+    }
+    default: {
+      const name = K.RDB_TYPE_NAMES[t]
+      return inp.fail(
+        name
+          ? `unsupported value type ${t} (${name}): Strata cannot load it`
+          : `unknown value type ${t} (0x${t.toString(16)})`,
+        at,
+      )
+    }
+  }
+}
+
+/** strtod on a stored score: decimal or exponent text, inf/-inf; NaN is refused. */
+function parseScore(s: string): number | null {
+  const l = s.toLowerCase()
+  if (l === 'inf' || l === '+inf' || l === 'infinity') return Infinity
+  if (l === '-inf' || l === '-infinity') return -Infinity
+  if (s === '' || !/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s)) return null
+  return Number(s)
+}
+
+function unique(inp: RdbInput, items: string[], what: string, at: number): string[] {
+  if (new Set(items).size !== items.length) inp.fail(`duplicate ${what} detected`, at)
+  return items
+}
+
+function uniqueFields(inp: RdbInput, pairs: string[], at: number): void {
+  const seen = new Set<string>()
+  for (let i = 0; i < pairs.length; i += 2) {
+    if (seen.has(pairs[i])) inp.fail('duplicate hash field detected', at)
+    seen.add(pairs[i])
+  }
+}
+
+/** A module type id's 9-character name (6 bits per character, high 54 bits). */
+function moduleName(id: bigint): string {
+  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+  let v = id >> 10n
+  let name = ''
+  for (let i = 0; i < 9; i++) {
+    name = chars[Number(v & 63n)] + name
+    v >>= 6n
+  }
+  return name
+}
+
+function printable(s: string): string {
+  return s.replace(/[^\x20-\x7e]/g, (c) => '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0'))
+}
+
+/** Parses a whole RDB held in memory (small files, tests), returning every event. */
+export function parseRdbBuffer(data: Uint8Array, opts: ParseOptions = {}): { version: number; events: RdbEvent[] } {
+  const p = new RdbParser(new BufferSource(data), opts)
+  const version = p.header()
+  const events: RdbEvent[] = []
+  for (;;) {
+    const ev = p.next()
+    events.push(ev)
+    if (ev.kind === 'eof') return { version, events }
+  }
+}

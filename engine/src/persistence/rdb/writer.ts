@@ -1,0 +1,281 @@
+// The RDB encoder (rdb.c's rdbSave* primitives): lengths, strings with the integer and LZF special
+// encodings, doubles, opcodes and the file frame (header, AUX fields, SELECTDB/RESIZEDB, EOF and
+// the CRC-64 footer). Bytes accumulate in chunks handed to a sink as they fill, so a snapshot's
+// output streams to a file or socket without building the whole file in memory.
+
+import { Crc64 } from './crc64.js'
+import { lzfCompress } from './lzf.js'
+import {
+  RDB_OPCODE_AUX,
+  RDB_OPCODE_EOF,
+  RDB_OPCODE_EXPIRETIME_MS,
+  RDB_OPCODE_FREQ,
+  RDB_OPCODE_IDLE,
+  RDB_OPCODE_RESIZEDB,
+  RDB_OPCODE_SELECTDB,
+  RDB_VERSION,
+} from './constants.js'
+
+const CHUNK = 64 * 1024
+
+/** Scratch buffers for LZF: the string's bytes and the compressor's output. Grown on demand. */
+let lzfIn = Buffer.allocUnsafe(CHUNK)
+let lzfOut = Buffer.allocUnsafe(CHUNK)
+
+export interface EncoderOptions {
+  /** rdbcompression: LZF for strings longer than 20 bytes when it saves at least 4 bytes. */
+  compress: boolean
+  /** rdbchecksum: keep a running CRC-64 (a disabled checksum is written as 8 zero bytes). */
+  checksum: boolean
+  /** Receives each full chunk; the encoder never touches a chunk again once handed over. */
+  sink: (chunk: Buffer) => void
+  chunkSize?: number
+}
+
+export class RdbEncoder {
+  private buf: Buffer
+  private pos = 0
+  private readonly chunkSize: number
+  readonly crc: Crc64 | null
+  readonly compress: boolean
+  private readonly sink: (chunk: Buffer) => void
+  /** Bytes handed to the sink so far. */
+  flushed = 0
+
+  constructor(opts: EncoderOptions) {
+    this.chunkSize = opts.chunkSize ?? CHUNK
+    this.buf = Buffer.allocUnsafe(this.chunkSize)
+    this.compress = opts.compress
+    this.crc = opts.checksum ? new Crc64() : null
+    this.sink = opts.sink
+  }
+
+  /** Bytes produced so far (flushed + buffered). */
+  get size(): number {
+    return this.flushed + this.pos
+  }
+
+  /** Bytes waiting in the current chunk. */
+  get buffered(): number {
+    return this.pos
+  }
+
+  /** Hands the current chunk to the sink (when it holds anything). */
+  flush(): void {
+    if (this.pos === 0) return
+    const out = this.buf.subarray(0, this.pos)
+    this.crc?.update(out)
+    this.flushed += this.pos
+    this.buf = Buffer.allocUnsafe(this.chunkSize)
+    this.pos = 0
+    this.sink(out)
+  }
+
+  private room(n: number): void {
+    if (this.pos + n > this.buf.length) {
+      this.flush()
+      if (n > this.buf.length) this.buf = Buffer.allocUnsafe(n)
+    }
+  }
+
+  byte(b: number): void {
+    this.room(1)
+    this.buf[this.pos++] = b
+  }
+
+  bytes(b: Uint8Array): void {
+    if (b.length > this.chunkSize) {
+      // Large blobs go out as their own chunk instead of being copied.
+      this.flush()
+      this.crc?.update(b)
+      this.flushed += b.length
+      this.sink(Buffer.isBuffer(b) ? b : Buffer.from(b))
+      return
+    }
+    this.room(b.length)
+    this.buf.set(b, this.pos)
+    this.pos += b.length
+  }
+
+  /** rdbSaveLen: the smallest of the 6/14/32/64-bit forms. */
+  len(n: number): void {
+    this.room(9)
+    const b = this.buf
+    if (n < 64) {
+      b[this.pos++] = n
+    } else if (n < 16384) {
+      b[this.pos++] = 0x40 | (n >> 8)
+      b[this.pos++] = n & 0xff
+    } else if (n <= 0xffffffff) {
+      b[this.pos++] = 0x80
+      b.writeUInt32BE(n, this.pos)
+      this.pos += 4
+    } else {
+      b[this.pos++] = 0x81
+      b.writeBigUInt64BE(BigInt(n), this.pos)
+      this.pos += 8
+    }
+  }
+
+  /** The int8/16/32 special form; the caller checked v is an int32. */
+  private intForm(v: number): void {
+    this.room(5)
+    const b = this.buf
+    if (v >= -128 && v <= 127) {
+      b[this.pos++] = 0xc0
+      b.writeInt8(v, this.pos)
+      this.pos += 1
+    } else if (v >= -32768 && v <= 32767) {
+      b[this.pos++] = 0xc1
+      b.writeInt16LE(v, this.pos)
+      this.pos += 2
+    } else {
+      b[this.pos++] = 0xc2
+      b.writeInt32LE(v, this.pos)
+      this.pos += 4
+    }
+  }
+
+  /** A stored number (the `int` encoding): integer form when it fits int32, else its decimal text. */
+  num(v: number): void {
+    if (v >= -2147483648 && v <= 2147483647) this.intForm(v)
+    else this.rawString(String(v))
+  }
+
+  /**
+   * rdbSaveRawString for a latin1 string: the integer form for canonical int32 text of at most
+   * 11 characters, LZF when enabled and worthwhile, else length + bytes.
+   */
+  str(s: string): void {
+    const n = s.length
+    if (n <= 11 && n > 0) {
+      const v = int32Text(s)
+      if (v !== null) {
+        this.intForm(v)
+        return
+      }
+    }
+    if (this.compress && n > 20 && this.lzf(s)) return
+    this.rawString(s)
+  }
+
+  private rawString(s: string): void {
+    const n = s.length
+    this.len(n)
+    if (n > this.chunkSize) {
+      this.bytes(Buffer.from(s, 'latin1'))
+      return
+    }
+    this.room(n)
+    this.pos += this.buf.write(s, this.pos, n, 'latin1')
+  }
+
+  /** A byte blob written as an RDB string (listpacks, intsets), compressed like any string. */
+  blob(b: Buffer): void {
+    const n = b.length
+    if (this.compress && n > 20 && this.lzfBytes(b, n)) return
+    this.len(n)
+    this.bytes(b)
+  }
+
+  private lzf(s: string): boolean {
+    if (lzfIn.length < s.length) lzfIn = Buffer.allocUnsafe(s.length * 2)
+    const n = lzfIn.write(s, 0, s.length, 'latin1')
+    return this.lzfBytes(lzfIn, n)
+  }
+
+  /** rdbSaveLzfStringObject: only when compression saves more than 4 bytes. */
+  private lzfBytes(src: Uint8Array, n: number): boolean {
+    const max = n - 4
+    if (lzfOut.length < max + 1) lzfOut = Buffer.allocUnsafe(max * 2 + 1)
+    const clen = lzfCompress(src, n, lzfOut, max)
+    if (clen === 0) return false
+    this.byte(0xc3)
+    this.len(clen)
+    this.len(n)
+    this.bytes(lzfOut.subarray(0, clen))
+    return true
+  }
+
+  /** rdbSaveBinaryDoubleValue: 8 bytes, little-endian IEEE-754. */
+  double(d: number): void {
+    this.room(8)
+    this.buf.writeDoubleLE(d, this.pos)
+    this.pos += 8
+  }
+
+  /** A 64-bit little-endian unsigned integer (expiry ms, stream times). */
+  u64le(v: number): void {
+    this.room(8)
+    this.buf.writeBigInt64LE(BigInt(Math.trunc(v)), this.pos)
+    this.pos += 8
+  }
+
+  // ---- Frame ----
+
+  header(): void {
+    this.bytes(Buffer.from('REDIS' + String(RDB_VERSION).padStart(4, '0'), 'latin1'))
+  }
+
+  aux(key: string, value: string): void {
+    this.byte(RDB_OPCODE_AUX)
+    this.str(key)
+    this.str(value)
+  }
+
+  selectDb(id: number): void {
+    this.byte(RDB_OPCODE_SELECTDB)
+    this.len(id)
+  }
+
+  resizeDb(size: number, expires: number): void {
+    this.byte(RDB_OPCODE_RESIZEDB)
+    this.len(size)
+    this.len(expires)
+  }
+
+  /** The per-key prefix: expiry (ms), then LRU idle seconds or LFU frequency when given. */
+  keyPrefix(expireAt: number, idleSecs: number, freq: number): void {
+    if (expireAt !== 0) {
+      this.byte(RDB_OPCODE_EXPIRETIME_MS)
+      this.u64le(expireAt)
+    }
+    if (idleSecs >= 0) {
+      this.byte(RDB_OPCODE_IDLE)
+      this.len(idleSecs)
+    }
+    if (freq >= 0) {
+      this.byte(RDB_OPCODE_FREQ)
+      this.byte(freq)
+    }
+  }
+
+  /** EOF and the checksum footer (zeros when checksums are off); flushes everything. */
+  end(): void {
+    this.byte(RDB_OPCODE_EOF)
+    this.flush()
+    // The footer itself is not checksummed: it goes to the sink directly.
+    this.flushed += 8
+    this.sink(this.crc ? this.crc.bytes() : Buffer.alloc(8))
+  }
+}
+
+/** The value of canonical int32 decimal text (what Redis stores as an integer), else null. */
+export function int32Text(s: string): number | null {
+  const n = s.length
+  let i = 0
+  let c = s.charCodeAt(0)
+  if (c === 45) {
+    if (n === 1) return null
+    i = 1
+    c = s.charCodeAt(1)
+  }
+  if (c === 48) return n === 1 ? 0 : null
+  if (c < 49 || c > 57) return null
+  for (let j = i + 1; j < n; j++) {
+    const d = s.charCodeAt(j)
+    if (d < 48 || d > 57) return null
+  }
+  const v = Number(s)
+  return v >= -2147483648 && v <= 2147483647 ? v : null
+}

@@ -1,0 +1,225 @@
+// The fork-less point-in-time snapshot cursor (DESIGN.md §3, persistence-spec §6.2), shared by
+// BGSAVE, AOF rewrite, full sync and backups. At start it captures each db's Dict object and its
+// slot range; a time-sliced walk then hands every key that existed at that moment to a sink, and
+// the Dict pre-write hook hands a key over *before* its first change, so the sink sees each
+// original key exactly once with its value as of the start. FLUSHDB/SWAPDB replace Dict objects,
+// so the captured ones simply stop changing. Keys born after the start are never emitted.
+
+import { performance } from 'node:perf_hooks'
+import type { Dict, DictHooks } from '../keyspace/dict.js'
+import type { Value } from '../types/value.js'
+import type { Server } from '../server/server.js'
+
+/** Receives the snapshot's keys; it must serialise (copy) the value before returning. */
+export interface SnapshotSink {
+  record(db: number, key: string, val: Value, expireAt: number, dict: Dict, slot: number): void
+  /** While true the walk pauses (output is backed up); call Snapshot.resume() once it drains. */
+  congested(): boolean
+}
+
+/** CPU budget of one walk slice while clients are active, and while the server is idle (ms). */
+const BUSY_SLICE_MS = 1
+const IDLE_SLICE_MS = 8
+/** How many slots the walk visits between clock reads. */
+const CHECK_EVERY = 64
+
+const PENDING = 0
+const DONE = 1
+
+export class Snapshot {
+  /** The Dict of each db at the start, by db index. */
+  readonly dicts: Dict[]
+  /** Per db, one byte per slot that existed at the start: PENDING until emitted or reborn. */
+  private readonly state: Uint8Array[]
+  private readonly ends: number[]
+  /** Keys and keys-with-TTL per db at the start (RESIZEDB hints). */
+  readonly sizes: number[]
+  readonly expires: number[]
+  readonly keysTotal: number
+  keysProcessed = 0
+  readonly startedAt = Date.now()
+  private db = 0
+  private slot = 0
+  private finished = false
+  cancelled = false
+  private resolveDone!: () => void
+  /** Resolves when every key has been handed to the sink (or the snapshot was cancelled). */
+  readonly done: Promise<void>
+
+  constructor(
+    private readonly mgr: SnapshotManager,
+    dicts: Dict[],
+    readonly sink: SnapshotSink,
+  ) {
+    this.dicts = dicts
+    this.state = dicts.map((d) => new Uint8Array(d.slotEnd))
+    this.ends = dicts.map((d) => d.slotEnd)
+    this.sizes = dicts.map((d) => d.size)
+    this.expires = dicts.map((d) => d.volatileCount)
+    this.keysTotal = this.sizes.reduce((a, b) => a + b, 0)
+    this.done = new Promise((r) => (this.resolveDone = r))
+  }
+
+  get active(): boolean {
+    return !this.finished
+  }
+
+  /** Pre-write hook: a key of the snapshot is about to change, so its current value goes first. */
+  beforeWrite(db: number, slot: number): void {
+    if (slot >= this.ends[db]) return
+    const st = this.state[db]
+    if (st[slot] !== PENDING) return
+    st[slot] = DONE
+    this.emit(db, slot)
+  }
+
+  /** A key was created in slot: if the slot predates the snapshot, it is not part of it. */
+  afterInsert(db: number, slot: number): void {
+    if (slot < this.ends[db]) this.state[db][slot] = DONE
+  }
+
+  private emit(db: number, slot: number): void {
+    const d = this.dicts[db]
+    const key = d.keys[slot]
+    if (key === undefined) return
+    this.keysProcessed++
+    this.sink.record(db, key, d.vals[slot] as Value, d.expires[slot], d, slot)
+  }
+
+  /** Walks until the deadline or congestion; true once every db has been walked. */
+  slice(deadline: number): boolean {
+    let n = 0
+    const sink = this.sink
+    while (this.db < this.dicts.length) {
+      const st = this.state[this.db]
+      const end = this.ends[this.db]
+      while (this.slot < end) {
+        const s = this.slot++
+        if (st[s] === PENDING) {
+          st[s] = DONE
+          this.emit(this.db, s)
+        }
+        if (++n % CHECK_EVERY === 0 && (performance.now() > deadline || sink.congested())) return false
+      }
+      this.db++
+      this.slot = 0
+    }
+    return true
+  }
+
+  /** Restarts the walk after the sink drained. */
+  resume(): void {
+    this.mgr.wake()
+  }
+
+  /** Stops without emitting more keys (FLUSHALL, SHUTDOWN, a failed sink). */
+  cancel(): void {
+    if (this.finished) return
+    this.cancelled = true
+    this.finish()
+  }
+
+  finish(): void {
+    if (this.finished) return
+    this.finished = true
+    this.mgr.detach(this)
+    this.resolveDone()
+  }
+}
+
+/** The Dict hook: fans a change out to every running snapshot that captured this Dict. */
+class DictFanout implements DictHooks {
+  readonly entries: { snap: Snapshot; db: number }[] = []
+
+  beforeWrite(_dict: Dict, slot: number): void {
+    for (const e of this.entries) e.snap.beforeWrite(e.db, slot)
+  }
+
+  afterInsert(_dict: Dict, slot: number): void {
+    for (const e of this.entries) e.snap.afterInsert(e.db, slot)
+  }
+}
+
+/** The snapshots running on one server, and the beforeSleep-driven walk that advances them. */
+export class SnapshotManager {
+  private readonly running: Snapshot[] = []
+  private tickQueued = false
+  private lastCommands = -1
+  private readonly tick = (): void => this.runSlices()
+
+  constructor(private readonly srv: Server) {
+    // Slices run right after beforeSleep has written the turn's replies (nextTick from inside
+    // beforeSleep), so a reply never waits behind a slice of its own turn.
+    srv.hooks.beforeSleep.push(() => {
+      if (this.running.length > 0 && !this.tickQueued) {
+        this.tickQueued = true
+        process.nextTick(this.tick)
+      }
+    })
+  }
+
+  get active(): readonly Snapshot[] {
+    return this.running
+  }
+
+  /** Starts a snapshot of every db as it is now. */
+  start(sink: SnapshotSink): Snapshot {
+    const dicts = this.srv.keyspace.dbs.map((db) => db.dict)
+    const snap = new Snapshot(this, dicts, sink)
+    dicts.forEach((d, i) => {
+      let fan = d.hooks
+      if (!(fan instanceof DictFanout)) {
+        fan = new DictFanout()
+        d.hooks = fan
+      }
+      ;(fan as DictFanout).entries.push({ snap, db: i })
+    })
+    this.running.push(snap)
+    this.wake()
+    return snap
+  }
+
+  detach(snap: Snapshot): void {
+    const i = this.running.indexOf(snap)
+    if (i >= 0) this.running.splice(i, 1)
+    for (const d of snap.dicts) {
+      const fan = d.hooks
+      if (!(fan instanceof DictFanout)) continue
+      const k = fan.entries.findIndex((e) => e.snap === snap)
+      if (k >= 0) fan.entries.splice(k, 1)
+      if (fan.entries.length === 0) d.hooks = null
+    }
+  }
+
+  /** Asks for another beforeSleep turn (and so another slice). */
+  wake(): void {
+    this.srv.wakeUp()
+  }
+
+  private runSlices(): void {
+    this.tickQueued = false
+    const cmds = this.srv.stats.numCommands
+    const idle = cmds === this.lastCommands
+    this.lastCommands = cmds
+    const deadline = performance.now() + (idle ? IDLE_SLICE_MS : BUSY_SLICE_MS)
+    let more = false
+    for (const snap of [...this.running]) {
+      if (snap.sink.congested()) continue
+      if (snap.slice(deadline)) snap.finish()
+      else if (!snap.sink.congested()) more = true
+    }
+    if (more) this.wake()
+  }
+}
+
+const managers = new WeakMap<Server, SnapshotManager>()
+
+/** The snapshot manager of a server (created on first use). */
+export function snapshots(srv: Server): SnapshotManager {
+  let m = managers.get(srv)
+  if (!m) {
+    m = new SnapshotManager(srv)
+    managers.set(srv, m)
+  }
+  return m
+}

@@ -1,0 +1,164 @@
+// SAVE, BGSAVE, LASTSAVE, load at start, save rules, MISCONF, SHUTDOWN and DEBUG RELOAD over real
+// TCP against an engine started like the standalone binary, with real files in a temp dir.
+
+import { afterEach, describe, expect, it } from 'vitest'
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { RawClient, ReplyError, sleep } from './helpers.js'
+import { startPersistent, waitBgsave, infoField, tempDir, type PersistentServer } from './rdb-helpers.js'
+import { parseRdbBuffer } from '../src/persistence/rdb/reader.js'
+
+const open: PersistentServer[] = []
+async function start(args: string[] = [], dir?: string): Promise<{ s: PersistentServer; c: RawClient }> {
+  const s = await startPersistent(args, dir)
+  open.push(s)
+  return { s, c: await RawClient.connect(s.port) }
+}
+
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close(true)
+})
+
+describe('SAVE and load at start', () => {
+  it('saves strings with TTLs in several dbs and loads them back identically', async () => {
+    const { s, c } = await start()
+    await c.call('SET', 'a', '1')
+    await c.call('SET', 'big', 'x'.repeat(5000))
+    await c.call('SET', 'bin', '\x00\xff\r\n')
+    await c.call('SET', 'n', '-123456789012')
+    await c.call('SELECT', '3')
+    await c.call('SET', 'in3', 'v')
+    s.srv.keyspace.dbs[3].setExpire(s.srv.keyspace.dbs[3].find('in3'), Date.now() + 100_000)
+    expect(await c.call('SAVE')).toBe('OK')
+    expect(await infoField(c, 'persistence', 'rdb_changes_since_last_save')).toBe('0')
+    const lastsave = await c.call('LASTSAVE')
+    expect(Math.abs((lastsave as number) - Date.now() / 1000)).toBeLessThan(5)
+    const dir = s.dir
+    c.close()
+    await s.close()
+    open.pop()
+    const { c: c2, s: s2 } = await start([], dir)
+    expect(await c2.call('GET', 'a')).toBe('1')
+    expect(await c2.call('GET', 'big')).toBe('x'.repeat(5000))
+    expect(await c2.call('GET', 'bin')).toBe('\x00\xff\r\n')
+    expect(await c2.call('GET', 'n')).toBe('-123456789012')
+    await c2.call('SELECT', '3')
+    expect(await c2.call('GET', 'in3')).toBe('v')
+    const exp = s2.srv.keyspace.dbs[3].getExpire('in3')
+    expect(exp).toBeGreaterThan(Date.now() + 90_000)
+    expect(await infoField(c2, 'persistence', 'rdb_last_load_keys_loaded')).toBe('5')
+  })
+
+  it('drops keys already expired when loading and counts them', async () => {
+    const { s, c } = await start()
+    await c.call('SET', 'gone', 'x')
+    await c.call('SET', 'kept', 'y')
+    s.srv.keyspace.dbs[0].setExpire(s.srv.keyspace.dbs[0].find('gone'), Date.now() + 50)
+    await c.call('SAVE')
+    await sleep(80)
+    const dir = s.dir
+    c.close()
+    await s.close()
+    open.pop()
+    const { c: c2 } = await start([], dir)
+    expect(await c2.call('DBSIZE')).toBe(1)
+    expect(await infoField(c2, 'persistence', 'rdb_last_load_keys_expired')).toBe('1')
+  })
+})
+
+describe('BGSAVE', () => {
+  it('writes the file in the background and resets dirty', async () => {
+    const { s, c } = await start()
+    for (let i = 0; i < 2000; i++) await c.call('SET', `k${i}`, `v${i}`)
+    expect(await c.call('BGSAVE')).toBe('Background saving started')
+    await waitBgsave(c)
+    expect(await infoField(c, 'persistence', 'rdb_last_bgsave_status')).toBe('ok')
+    expect(await infoField(c, 'persistence', 'rdb_changes_since_last_save')).toBe('0')
+    expect(await infoField(c, 'persistence', 'rdb_saves')).toBe('1')
+    const file = readFileSync(join(s.dir, 'dump.rdb'))
+    const { events } = parseRdbBuffer(file)
+    expect(events.filter((e) => e.kind === 'key').length).toBe(2000)
+    expect(events.at(-1)).toMatchObject({ kind: 'eof', checksum: 'ok' })
+    // No temp file is left behind.
+    expect(readdirSync(s.dir)).toEqual(['dump.rdb'])
+  })
+
+  it('refuses a second BGSAVE and SAVE while one runs, and checks its arguments', async () => {
+    const { c } = await start()
+    for (let i = 0; i < 300; i++) await c.call('SET', `k${i}`, 'v'.repeat(100))
+    expect(await c.call('BGSAVE', 'now')).toEqual(new ReplyError('ERR syntax error'))
+    c.writeRaw('*1\r\n$6\r\nBGSAVE\r\n*1\r\n$6\r\nBGSAVE\r\n*1\r\n$4\r\nSAVE\r\n')
+    expect(await c.next()).toBe('Background saving started')
+    expect(await c.next()).toEqual(new ReplyError('ERR Background save already in progress'))
+    expect(await c.next()).toEqual(new ReplyError('ERR Background save already in progress'))
+    await waitBgsave(c)
+    expect(await c.call('BGSAVE', 'SCHEDULE')).toBe('Background saving started')
+    await waitBgsave(c)
+  })
+
+  it('fails cleanly when the folder is gone, then MISCONF blocks writes until a save succeeds', async () => {
+    const { s, c } = await start(['--save', '3600 1'])
+    await c.call('SET', 'a', '1')
+    const gone = tempDir()
+    rmSync(gone, { recursive: true })
+    await c.call('CONFIG', 'SET', 'dir', gone)
+    expect(await c.call('BGSAVE')).toBeInstanceOf(ReplyError)
+    expect(await infoField(c, 'persistence', 'rdb_last_bgsave_status')).toBe('err')
+    const misconf = (await c.call('SET', 'b', '2')) as ReplyError
+    expect(misconf.message).toBe(
+      "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.",
+    )
+    expect(await c.call('PING')).toBeInstanceOf(ReplyError)
+    expect(await c.call('GET', 'a')).toBe('1')
+    await c.call('CONFIG', 'SET', 'stop-writes-on-bgsave-error', 'no')
+    expect(await c.call('SET', 'b', '2')).toBe('OK')
+    await c.call('CONFIG', 'SET', 'stop-writes-on-bgsave-error', 'yes')
+    await c.call('CONFIG', 'SET', 'dir', s.dir)
+    expect(await c.call('SAVE')).toBe('OK')
+    expect(await c.call('SET', 'c', '3')).toBe('OK')
+  })
+
+  it('runs save rules from cron', async () => {
+    const { s, c } = await start(['--save', '1 2', '--hz', '50'])
+    await c.call('SET', 'a', '1')
+    await c.call('SET', 'b', '1')
+    const until = Date.now() + 5000
+    while (!existsSync(join(s.dir, 'dump.rdb')) && Date.now() < until) await sleep(50)
+    expect(existsSync(join(s.dir, 'dump.rdb'))).toBe(true)
+    await waitBgsave(c)
+    expect(await infoField(c, 'persistence', 'rdb_changes_since_last_save')).toBe('0')
+  })
+})
+
+describe('SHUTDOWN and DEBUG RELOAD', () => {
+  it('saves at shutdown when save rules exist or SAVE is given, not with NOSAVE', async () => {
+    const { s, c } = await start(['--save', '3600 1'])
+    await c.call('SET', 'a', '1')
+    await s.srv.shutdown(false)
+    expect(existsSync(join(s.dir, 'dump.rdb'))).toBe(false)
+    const r2 = await start(['--save', '3600 1'])
+    await r2.c.call('SET', 'a', '1')
+    await r2.s.srv.shutdown(null)
+    expect(existsSync(join(r2.s.dir, 'dump.rdb'))).toBe(true)
+    const r3 = await start()
+    await r3.c.call('SET', 'a', '1')
+    await r3.s.srv.shutdown(true)
+    expect(existsSync(join(r3.s.dir, 'dump.rdb'))).toBe(true)
+  })
+
+  it('DEBUG RELOAD saves and reloads; a corrupt file is refused and data kept', async () => {
+    const { s, c } = await start()
+    await c.call('SET', 'a', '1')
+    expect(await c.call('DEBUG', 'RELOAD')).toBe('OK')
+    expect(await c.call('GET', 'a')).toBe('1')
+    const path = join(s.dir, 'dump.rdb')
+    const bytes = readFileSync(path)
+    bytes[bytes.length - 12] ^= 0xff
+    writeFileSync(path, bytes)
+    expect(await c.call('DEBUG', 'RELOAD', 'NOSAVE')).toEqual(
+      new ReplyError('ERR Error trying to load the RDB dump, check server logs.'),
+    )
+    expect(await c.call('GET', 'a')).toBe('1')
+    expect(statSync(path).size).toBe(bytes.length)
+  })
+})

@@ -5,6 +5,7 @@ import { connectionCommands } from './connection.js'
 import { stringCommands } from './string.js'
 import { serverCommands } from './server.js'
 import { setCommands } from './set.js'
+import { zsetCommands } from './zset.js'
 import { persistenceCommands } from './persistence.js'
 import { dumpCommands } from './dump.js'
 import { syncCommands } from './sync.js'
@@ -14,6 +15,7 @@ export function registerAll(table: CommandTable): void {
   table.register(stringCommands)
   table.register(serverCommands)
   table.register(setCommands)
+  table.register(zsetCommands)
   table.register(persistenceCommands)
   table.register(dumpCommands)
   table.register(syncCommands)

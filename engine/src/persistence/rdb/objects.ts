@@ -6,6 +6,8 @@ import type { Value } from '../../types/value.js'
 import { storeString } from '../../types/string.js'
 import { SetValue } from '../../types/set.js'
 import { intsetEncode } from '../../types/intset.js'
+import { ZSetValue } from '../../types/zset.js'
+import { lpEncode } from '../../types/listpack.js'
 import type { Config } from '../../server/config.js'
 import type { RdbEncoder } from './writer.js'
 import type { RdbValue } from './reader.js'
@@ -34,6 +36,7 @@ export function writeObject(enc: RdbEncoder, key: string, v: Value): void {
 export function rdbTypeOf(v: Value): number {
   if (typeof v !== 'object') return K.RDB_TYPE_STRING
   if (v instanceof SetValue) return v.intset !== null ? K.RDB_TYPE_SET_INTSET : K.RDB_TYPE_SET
+  if (v instanceof ZSetValue) return v.encoding() === 'listpack' ? K.RDB_TYPE_ZSET_LISTPACK : K.RDB_TYPE_ZSET_2
   throw new Error(`no RDB encoding for a ${v.type} value`)
 }
 
@@ -48,6 +51,17 @@ export function writeValue(enc: RdbEncoder, v: Value): void {
     for (const m of v.members()) enc.str(m)
     return
   }
+  if (v instanceof ZSetValue) {
+    const lp = v.listpackEntries()
+    if (lp !== null) return enc.blob(lpEncode(lp))
+    // Highest score first, as Redis writes a skiplist (its loader then inserts at the head).
+    enc.len(v.length)
+    v.walk(v.length - 1, true, (m, score) => {
+      enc.str(m)
+      enc.double(score)
+    })
+    return
+  }
   throw new Error(`no RDB encoding for a ${v.type} value`)
 }
 
@@ -58,6 +72,14 @@ export function buildValue(rv: RdbValue, config: Config): Value | null {
       return storeString(rv.value)
     case 'set':
       return SetValue.fromMembers(rv.members, config.getInt('set-max-intset-entries'))
+    case 'zset': {
+      const { members, scores } = rv
+      const pairs: [string, number][] = members.map((m, i) => [m, scores[i]])
+      return ZSetValue.fromEntries(pairs, {
+        maxEntries: config.getInt('zset-max-listpack-entries'),
+        maxValue: config.getInt('zset-max-listpack-value'),
+      })
+    }
     default:
       throw new Error(`cannot build a ${rv.type} value yet`)
   }

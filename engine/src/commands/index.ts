@@ -3,6 +3,7 @@
 import type { CommandTable } from './table.js'
 import { connectionCommands } from './connection.js'
 import { stringCommands } from './string.js'
+import { bitopsCommands } from './bitops.js'
 import { serverCommands } from './server.js'
 import { setCommands } from './set.js'
 import { zsetCommands } from './zset.js'
@@ -13,6 +14,7 @@ import { syncCommands } from './sync.js'
 export function registerAll(table: CommandTable): void {
   table.register(connectionCommands)
   table.register(stringCommands)
+  table.register(bitopsCommands)
   table.register(serverCommands)
   table.register(setCommands)
   table.register(zsetCommands)

@@ -26,11 +26,20 @@ export function stringBytes(v: Value): string {
   return typeof v === 'number' ? String(v) : (v as string)
 }
 
+/**
+ * OBJECT ENCODING of a string. `raw` is the Dict's FLAG_RAW: a value grown in place by APPEND,
+ * SETRANGE, SETBIT or built by BITOP stays `raw` even when it reads as an integer, as in Redis.
+ */
 export function stringEncoding(v: string | number, raw: boolean): string {
   if (typeof v === 'number') return 'int'
+  if (raw) return 'raw'
   if (v.length <= 20 && isInt64Text(v)) return 'int'
-  if (raw || v.length > EMBSTR_MAX) return 'raw'
-  return 'embstr'
+  return v.length > EMBSTR_MAX ? 'raw' : 'embstr'
+}
+
+/** Length in bytes of a string value (STRLEN, APPEND, SETRANGE). */
+export function stringLength(v: string | number): number {
+  return typeof v === 'number' ? String(v).length : v.length
 }
 
 export function isString(v: Value): v is string | number {

@@ -18,7 +18,7 @@ import {
   type ScoreRange,
 } from '../types/skiplist.js'
 import { WRONGTYPE, type Value } from '../types/value.js'
-import { formatDouble, parseInt64 } from '../util/numbers.js'
+import { parseInt64 } from '../util/numbers.js'
 import { parseDouble, strtod } from '../util/strtod.js'
 import { globMatch } from '../util/glob.js'
 import { parseScanCursor, parseScanOptions } from './scanargs.js'
@@ -575,10 +575,12 @@ export function popGeneric(
     c.arrayLen(n)
   }
   const start = max ? z.length - n : 0
+  let left = n
   z.walk(max ? z.length - 1 : 0, max, (m, s) => {
     if (nested) c.arrayLen(2)
     c.bulk(m)
     c.double(s)
+    return --left > 0
   })
   z.removeRanks(start, start + n - 1)
   srv.notify('z', max ? 'zpopmax' : 'zpopmin', key, c.db.id)
@@ -868,7 +870,8 @@ function zrandmember(c: Client, argv: string[]): void {
   if (l < 0 || count === 1) {
     ranks = Array.from({ length: count }, () => z.randomRank())
   } else if (count >= size) {
-    ranks = Array.from({ length: size }, (_, i) => i)
+    // The whole set, in the tail-first order of Redis's zset iterator.
+    ranks = Array.from({ length: size }, (_, i) => size - 1 - i)
   } else if (count * ZRANDMEMBER_SUB_STRATEGY_MUL > size) {
     const all = Array.from({ length: size }, (_, i) => i)
     for (let i = size - 1; i >= count; i--) all[Math.floor(Math.random() * (i + 1))] = all[i]
@@ -901,7 +904,7 @@ function zscan(c: Client, argv: string[]): void {
   if (opts === null) return
   const found: string[] = []
   const next = z.scan(cursor, opts.count, (m, s) => {
-    if (opts.pattern === null || globMatch(opts.pattern, m)) found.push(m, formatDouble(s))
+    if (opts.pattern === null || globMatch(opts.pattern, m)) found.push(m, s)
   })
   c.arrayLen(2)
   c.bulk(String(next))

@@ -41,9 +41,26 @@ const OBJ_OVERHEAD = 16
 const SL_BASE = 160
 const SL_PER_MEMBER = 88
 
-/** Bytes a (member, score) pair takes in a listpack: the score is stored as its %.17g text. */
+/** double2ll's range: integral scores within ±LLONG_MAX/2 are stored as listpack integers. */
+const LP_INT_SCORE_MAX = 4611686018427387904
+
+function isLpIntScore(score: number): boolean {
+  return Number.isInteger(score) && score >= -LP_INT_SCORE_MAX && score <= LP_INT_SCORE_MAX
+}
+
+/** The score as zzlInsertAt stores it: integral ones become integers, so -0 reads back as 0. */
+function lpScore(score: number): number {
+  return isLpIntScore(score) ? score + 0 : score
+}
+
+/** The listpack entry text of a stored score: exact integer digits, else %.17g. */
+export function lpScoreText(score: number): string {
+  return isLpIntScore(score) ? BigInt(score).toString() : formatDouble(score)
+}
+
+/** Bytes a (member, score) pair takes in a listpack. */
 function pairBytes(member: string, score: number): number {
-  return lpEntrySize(member) + lpEntrySize(formatDouble(score))
+  return lpEntrySize(member) + lpEntrySize(lpScoreText(score))
 }
 
 export class ZSetValue implements CollectionValue {
@@ -117,7 +134,7 @@ export class ZSetValue implements CollectionValue {
     const out = new Array<string>(ms.length * 2)
     for (let i = 0; i < ms.length; i++) {
       out[2 * i] = ms[i]
-      out[2 * i + 1] = formatDouble(ss[i])
+      out[2 * i + 1] = lpScoreText(ss[i])
     }
     return out
   }
@@ -204,8 +221,10 @@ export class ZSetValue implements CollectionValue {
   firstInLexRange(r: LexRange): number {
     if (this.zsl === null) {
       if (lexRangeEmpty(r)) return -1
+      // A linear scan like zzlFirstInLexRange, so sets with mixed scores answer as in Redis.
       const ms = this.members as string[]
-      const i = lowerBound(ms.length, (k) => lexGteMin(ms[k], r))
+      let i = 0
+      while (i < ms.length && !lexGteMin(ms[i], r)) i++
       return i < ms.length && lexLteMax(ms[i], r) ? i : -1
     }
     const n = this.zsl.firstInLexRange(r)
@@ -216,7 +235,8 @@ export class ZSetValue implements CollectionValue {
     if (this.zsl === null) {
       if (lexRangeEmpty(r)) return -1
       const ms = this.members as string[]
-      const i = lowerBound(ms.length, (k) => !lexLteMax(ms[k], r)) - 1
+      let i = ms.length - 1
+      while (i >= 0 && !lexLteMax(ms[i], r)) i--
       return i >= 0 && lexGteMin(ms[i], r) ? i : -1
     }
     const n = this.zsl.lastInLexRange(r)
@@ -262,6 +282,7 @@ export class ZSetValue implements CollectionValue {
     }
     const ms = this.members as string[]
     const ss = this.scores as number[]
+    score = lpScore(score)
     const i = lowerBound(ms.length, (k) => ss[k] > score || (ss[k] === score && ms[k] > member))
     if (i === ms.length) {
       ms.push(member)
@@ -307,15 +328,15 @@ export class ZSetValue implements CollectionValue {
   }
 
   /**
-   * One ZSCAN step. A listpack is returned whole with cursor 0 as Redis does; a skiplist zset is
-   * walked by dict slot.
+   * One ZSCAN step, with scores as Redis prints them there: a listpack is returned whole with
+   * cursor 0 and its stored score texts; a skiplist zset is walked by dict slot.
    */
-  scan(cursor: number, count: number, emit: (member: string, score: number) => void): number {
+  scan(cursor: number, count: number, emit: (member: string, score: string) => void): number {
     if (this.zsl === null) {
-      for (const [m, s] of this.entries()) emit(m, s)
+      for (const [m, s] of this.entries()) emit(m, lpScoreText(s))
       return 0
     }
-    return (this.dict as HashTable<SkipNode>).scan(cursor, count, (m, n) => emit(m, n.score))
+    return (this.dict as HashTable<SkipNode>).scan(cursor, count, (m, n) => emit(m, formatDouble(n.score)))
   }
 
   /** A uniformly random ascending rank (the set must not be empty). */
@@ -376,7 +397,7 @@ export class ZSetValue implements CollectionValue {
     let bytes = LP_EMPTY_BYTES
     for (let n = (this.zsl as SkipList).first; n !== null; n = n.forward[0]) {
       ms.push(n.member)
-      ss.push(n.score)
+      ss.push(lpScore(n.score))
       bytes += pairBytes(n.member, n.score)
     }
     this.members = ms

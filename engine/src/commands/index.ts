@@ -5,6 +5,9 @@ import { connectionCommands } from './connection.js'
 import { stringCommands } from './string.js'
 import { bitopsCommands } from './bitops.js'
 import { serverCommands } from './server.js'
+import { keysCommands } from './keys.js'
+import { expireCommands } from './expire.js'
+import { objectCommands } from './object.js'
 import { setCommands } from './set.js'
 import { zsetCommands } from './zset.js'
 import { persistenceCommands } from './persistence.js'
@@ -16,6 +19,9 @@ export function registerAll(table: CommandTable): void {
   table.register(stringCommands)
   table.register(bitopsCommands)
   table.register(serverCommands)
+  table.register(keysCommands)
+  table.register(expireCommands)
+  table.register(objectCommands)
   table.register(setCommands)
   table.register(zsetCommands)
   table.register(persistenceCommands)

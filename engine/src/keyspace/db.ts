@@ -63,6 +63,20 @@ export class Db {
     return this.dict.vals[slot]
   }
 
+  /** lookupKeyRead with LOOKUP_NOTOUCH (EXISTS, TYPE, TTL, OBJECT): the live slot or -1, counted as a hit or miss. */
+  findCounted(key: string): number {
+    const slot = this.find(key)
+    this.ctx.countLookup(slot >= 0)
+    return slot
+  }
+
+  /** lookupKeyWrite for commands that change only a key's TTL or place (EXPIRE, RENAME, MOVE): the live slot or -1, LRU touched. */
+  findForWrite(key: string): number {
+    const slot = this.find(key)
+    if (slot >= 0) this.dict.lru[slot] = this.ctx.accessStamp(this.dict, slot)
+    return slot
+  }
+
   /** Like lookupRead without stats or LRU changes (TYPE-free internal peeks, OBJECT, DEBUG). */
   peek(key: string): Value | undefined {
     const slot = this.find(key)

@@ -59,6 +59,11 @@ export class Server implements KeyspaceContext {
     notify: [] as ((cls: string, event: string, key: string, dbId: number) => void)[],
     /** A key changed (WATCH invalidation). */
     keyModified: [] as ((db: Db, key: string) => void)[],
+    /**
+     * A db's whole table was replaced (FLUSHDB, FLUSHALL, SWAPDB): `old` is the table it held, so
+     * WATCH can dirty every watched key present in `old` or in the new `db.dict` without a per-key walk.
+     */
+    dbReplaced: [] as ((db: Db, old: Dict) => void)[],
     /** Run at SHUTDOWN before the process exits; may throw to refuse it. */
     shutdown: [] as ((save: boolean | null) => void)[],
     /** A client is being freed. */
@@ -74,7 +79,7 @@ export class Server implements KeyspaceContext {
   private cronTimer: NodeJS.Timeout | null = null
   private cmdTime = Date.now()
   /** LRU clock in seconds, 24 bits, as server.lruclock. */
-  lruClock = 0
+  lruClock = Math.floor(Date.now() / 1000) & 0xffffff
   readonly monitors = new Set<Client>()
   /** DEBUG SET-ACTIVE-EXPIRE: tests turn the background expire cycle off. */
   activeExpireEnabled = true

@@ -8,6 +8,8 @@ import { SetValue } from '../../types/set.js'
 import { intsetEncode } from '../../types/intset.js'
 import { ZSetValue } from '../../types/zset.js'
 import { lpEncode } from '../../types/listpack.js'
+import { HashValue, hashLimits } from '../../types/hash.js'
+import { ListValue } from '../../types/list.js'
 import type { Config } from '../../server/config.js'
 import type { RdbEncoder } from './writer.js'
 import type { RdbValue } from './reader.js'
@@ -37,6 +39,8 @@ export function rdbTypeOf(v: Value): number {
   if (typeof v !== 'object') return K.RDB_TYPE_STRING
   if (v instanceof SetValue) return v.intset !== null ? K.RDB_TYPE_SET_INTSET : K.RDB_TYPE_SET
   if (v instanceof ZSetValue) return v.encoding() === 'listpack' ? K.RDB_TYPE_ZSET_LISTPACK : K.RDB_TYPE_ZSET_2
+  if (v instanceof HashValue) return v.lp !== null ? K.RDB_TYPE_HASH_LISTPACK : K.RDB_TYPE_HASH
+  if (v instanceof ListValue) return K.RDB_TYPE_LIST_QUICKLIST_2
   throw new Error(`no RDB encoding for a ${v.type} value`)
 }
 
@@ -62,6 +66,25 @@ export function writeValue(enc: RdbEncoder, v: Value): void {
     })
     return
   }
+  if (v instanceof HashValue) {
+    if (v.lp !== null) return enc.blob(lpEncode(v.lp.entries))
+    enc.len(v.length)
+    for (const [f, val] of v.entries()) {
+      enc.str(f)
+      enc.str(val)
+    }
+    return
+  }
+  if (v instanceof ListValue) {
+    // Every node as a packed listpack, exactly as the quicklist holds it in memory.
+    const nodes = v.ql.nodes
+    enc.len(nodes.length)
+    for (const node of nodes) {
+      enc.len(K.QUICKLIST_NODE_CONTAINER_PACKED)
+      enc.blob(lpEncode(node.entries))
+    }
+    return
+  }
   throw new Error(`no RDB encoding for a ${v.type} value`)
 }
 
@@ -80,7 +103,13 @@ export function buildValue(rv: RdbValue, config: Config): Value | null {
         maxValue: config.getInt('zset-max-listpack-value'),
       })
     }
-    default:
-      throw new Error(`cannot build a ${rv.type} value yet`)
+    case 'hash':
+      return rv.pairs.length === 0 ? null : HashValue.fromPairs(rv.pairs, hashLimits(config))
+    case 'list': {
+      if (rv.items.length === 0) return null
+      const l = ListValue.create(config.getInt('list-max-listpack-size'))
+      for (const item of rv.items) l.ql.pushTail(item)
+      return l
+    }
   }
 }

@@ -13,6 +13,9 @@ import { zsetCommands } from './zset.js'
 import { persistenceCommands } from './persistence.js'
 import { dumpCommands } from './dump.js'
 import { syncCommands } from './sync.js'
+import { multiCommands } from './multi.js'
+import { pubsubCommands } from './pubsub.js'
+import { memoryCommands } from './memory.js'
 
 export function registerAll(table: CommandTable): void {
   table.register(connectionCommands)
@@ -27,4 +30,7 @@ export function registerAll(table: CommandTable): void {
   table.register(persistenceCommands)
   table.register(dumpCommands)
   table.register(syncCommands)
+  table.register(multiCommands)
+  table.register(pubsubCommands)
+  table.register(memoryCommands)
 }

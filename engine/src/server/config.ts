@@ -6,6 +6,7 @@ import { openSync, writeSync, fsyncSync, closeSync, renameSync, readFileSync } f
 import { dirname, basename, join } from 'node:path'
 import { splitArgs } from '../protocol/parser.js'
 import { globMatch } from '../util/glob.js'
+import { formatKeyspaceEvents, parseKeyspaceEvents } from './notify.js'
 
 type Kind = 'bool' | 'int' | 'memory' | 'string' | 'enum' | 'save'
 
@@ -225,8 +226,10 @@ export class Config {
         return l
       }
       default:
-        if (p.name === 'notify-keyspace-events' && !/^[KEg$lshzxetmdnA]*$/.test(v)) {
-          throw new ConfigError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
+        if (p.name === 'notify-keyspace-events') {
+          const flags = parseKeyspaceEvents(v)
+          if (flags === null) throw new ConfigError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
+          return formatKeyspaceEvents(flags)
         }
         return v
     }

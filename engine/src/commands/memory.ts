@@ -1,0 +1,101 @@
+// MEMORY USAGE and MEMORY HELP (object.c's memoryCommand). A key's size is what Redis 7.0 with
+// jemalloc reports: the value (collections account for themselves, strings as robj + sds here) plus
+// the key's sds allocation and its dict entry.
+
+import type { CommandDef } from './table.js'
+import type { Value } from '../types/value.js'
+import { FLAG_RAW } from '../keyspace/dict.js'
+import { stringEncoding } from '../types/string.js'
+import { parseInt64 } from '../util/numbers.js'
+import { replyHelp } from './connection.js'
+
+const G = 'server'
+const ROBJ_SIZE = 16
+const DICT_ENTRY_SIZE = 24
+
+/** The jemalloc size class an allocation of n bytes lands in (8, 16, then four classes per doubling). */
+export function allocSize(n: number): number {
+  if (n <= 8) return 8
+  if (n <= 128) return Math.ceil(n / 16) * 16
+  const step = 2 ** (Math.ceil(Math.log2(n)) - 3)
+  return Math.ceil(n / step) * step
+}
+
+/** Bytes of an sds string of len bytes: header for its length class, the bytes, the NUL. */
+export function sdsAllocSize(len: number, allowType5: boolean): number {
+  const hdr = len < 32 && (allowType5 || len > 0) ? 1 : len < 256 ? 3 : len < 65536 ? 5 : len < 2 ** 32 ? 9 : 17
+  return allocSize(hdr + len + 1)
+}
+
+/** objectComputeSize for strings: `int` is the robj alone, `embstr` one allocation, `raw` two. */
+export function stringValueSize(v: string | number, raw: boolean): number {
+  const enc = stringEncoding(v, raw)
+  if (enc === 'int') return ROBJ_SIZE
+  const len = typeof v === 'number' ? String(v).length : v.length
+  if (enc === 'embstr') return allocSize(ROBJ_SIZE + 3 + len + 1)
+  return ROBJ_SIZE + sdsAllocSize(len, false)
+}
+
+/** MEMORY USAGE of one key: value + key sds + dict entry. */
+export function keyMemoryUsage(key: string, v: Value, flags: number): number {
+  const value = typeof v === 'object' ? v.memoryUsage() : stringValueSize(v, (flags & FLAG_RAW) !== 0)
+  // Keys are sdsdup'ed from the argument, so short ones get the 1-byte sds type 5 header.
+  return value + sdsAllocSize(key.length, true) + DICT_ENTRY_SIZE
+}
+
+const MEMORY_HELP = [
+  'MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'USAGE <key> [SAMPLES <count>]',
+  '    Return memory in bytes used by <key> and its value. Nested values are',
+  '    sampled up to <count> times (default: 5, 0 means sample all).',
+  'HELP',
+  '    Prints this help.',
+]
+
+export const memoryCommands: CommandDef[] = [
+  {
+    name: 'memory',
+    arity: -2,
+    group: G,
+    since: '4.0.0',
+    summary: 'A container for memory diagnostics commands',
+    subcommands: [
+      {
+        name: 'usage',
+        arity: -3,
+        flags: ['readonly'],
+        keys: [2, 2, 1],
+        group: G,
+        handler: (c, argv) => {
+          for (let j = 3; j < argv.length; j++) {
+            if (argv[j].toLowerCase() === 'samples' && j + 1 < argv.length) {
+              const n = parseInt64(argv[j + 1])
+              if (n === null) {
+                c.error('ERR value is not an integer or out of range')
+                return
+              }
+              if (n < 0) {
+                c.error('ERR syntax error')
+                return
+              }
+              // Every value is measured exactly, so the sample count only has to be valid.
+              j++
+            } else {
+              c.error('ERR syntax error')
+              return
+            }
+          }
+          // Redis looks the entry up without expiring it (dictFind on the main table).
+          const d = c.db.dict
+          const slot = d.slotOf(argv[2])
+          if (slot < 0) {
+            c.nullBulk()
+            return
+          }
+          c.int(keyMemoryUsage(argv[2], d.vals[slot] as Value, d.flags[slot]))
+        },
+      },
+      { name: 'help', arity: 2, flags: ['loading', 'stale'], group: G, handler: (c) => replyHelp(c, MEMORY_HELP) },
+    ],
+  },
+]

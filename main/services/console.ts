@@ -1,0 +1,89 @@
+// Assembles the console's services for either shell (Electron or the web host): the SQLite store,
+// secrets, the engine host, connections, key browser and CLI, the event hub and the dispatcher.
+
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { createDispatcher } from '../api/dispatcher.js'
+import { EventHub } from '../api/events.js'
+import { createHandlers } from '../api/handlers.js'
+import { ProfileStore } from '../db/profiles.js'
+import { openStore } from '../db/store.js'
+import { CliService } from './cli.js'
+import { Connections, EMBEDDED_ID } from './connections.js'
+import { EngineHost, type Launcher } from './engine-host.js'
+import { KeyService } from './keys.js'
+import { SecretStore, type Cipher } from './secrets.js'
+
+export interface ConsoleOptions {
+  dataDir: string
+  transport: 'ipc' | 'web'
+  version: string
+  serverScript: string
+  launcher: Launcher
+  /** Builds the secrets cipher once the data folder exists. */
+  cipher: (dataDir: string) => Cipher
+  /** Start the embedded engine (tests against external servers may skip it). */
+  engine?: boolean
+  log?: (line: string) => void
+}
+
+export function createConsole(o: ConsoleOptions) {
+  mkdirSync(o.dataDir, { recursive: true, mode: 0o700 })
+  const log = o.log ?? ((l: string) => process.stderr.write(`[strata] ${l}\n`))
+  const hub = new EventHub()
+  const sqlite = openStore(join(o.dataDir, 'console.sqlite'))
+  const cipher = o.cipher(o.dataDir)
+  const engineDir = join(o.dataDir, 'engine')
+  mkdirSync(engineDir, { recursive: true })
+  const engine = new EngineHost({
+    dataDir: engineDir,
+    serverScript: o.serverScript,
+    launcher: o.launcher,
+    onStatus: (s) => {
+      // After a crash the old sockets are dead: pooled clients reconnect lazily on next use.
+      if (s.state !== 'running') conns.dropClients(EMBEDDED_ID)
+      hub.emit('engine.status', s)
+    },
+    onNotice: (level, message) => {
+      log(`engine: ${message}`)
+      hub.emit('notice', { level, message })
+    },
+  })
+  const conns = new Connections(new ProfileStore(sqlite), new SecretStore(sqlite, cipher), {
+    port: () => (o.engine === false ? null : engine.status().port),
+  })
+  const keys = new KeyService(conns, (e, p) => hub.emit(e, p))
+  const cli = new CliService(conns)
+  const dispatch = createDispatcher(
+    createHandlers({
+      version: o.version,
+      transport: o.transport,
+      embedded: o.engine !== false,
+      cipher,
+      engine,
+      conns,
+      keys,
+      cli,
+    }),
+    log,
+  )
+  return {
+    hub,
+    dispatch,
+    cipher,
+    engine,
+    conns,
+    async start() {
+      if (o.engine !== false) await engine.start()
+    },
+    async stop() {
+      keys.stopAll()
+      cli.closeAll()
+      conns.closeAll()
+      await engine.stop()
+      sqlite.close()
+    },
+  }
+}
+
+export type ConsoleApp = ReturnType<typeof createConsole>

@@ -1,0 +1,19 @@
+// Renderer entry: Vue app with Pinia and hash routing (works from file:// in Electron and from
+// the web host alike).
+
+import { createApp } from 'vue'
+import { createPinia } from 'pinia'
+import { createRouter, createWebHashHistory } from 'vue-router'
+import App from './App.vue'
+import ConnectionsView from './views/ConnectionsView.vue'
+import WorkspaceView from './views/WorkspaceView.vue'
+
+const router = createRouter({
+  history: createWebHashHistory(),
+  routes: [
+    { path: '/', component: ConnectionsView },
+    { path: '/c/:id/:tab(browser|cli)', component: WorkspaceView, props: true },
+  ],
+})
+
+createApp(App).use(createPinia()).use(router).mount('#app')

@@ -1,0 +1,89 @@
+// e2e harness: starts the built web host (`node out/main/web.js`) in a temp data folder and reads
+// its URL line, launches Debian Chromium through playwright-core, saves screenshots under
+// test/e2e/__screenshots__/.
+
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium, type Browser, type Page } from 'playwright-core'
+
+export const SHOTS = join('test', 'e2e', '__screenshots__')
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+
+export interface WebHostProcess {
+  url: string
+  port: number
+  token: string
+  dataDir: string
+  proc: ChildProcess
+  output(): string
+  stop(): Promise<number | null>
+}
+
+export async function startWebHost(opts: { engine?: boolean; dataDir?: string } = {}): Promise<WebHostProcess> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'strata-e2e-'))
+  const args = ['out/main/web.js', '--port', '0', '--data-dir', dataDir]
+  if (opts.engine === false) args.push('--no-engine')
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  proc.stderr!.on('data', (d) => (out += String(d)))
+  const url = await new Promise<string>((resolve, reject) => {
+    let buf = ''
+    proc.stdout!.on('data', (d) => {
+      buf += String(d)
+      const line = buf.split('\n').find((l) => l.startsWith('http://'))
+      if (line) resolve(line.trim())
+    })
+    proc.once('exit', (code) => reject(new Error(`web host exited with ${code}: ${out}`)))
+    setTimeout(() => reject(new Error(`web host printed no URL in 30 s: ${out}`)), 30_000)
+  })
+  const u = new URL(url)
+  return {
+    url,
+    port: Number(u.port),
+    token: u.searchParams.get('token')!,
+    dataDir,
+    proc,
+    output: () => out,
+    stop: () =>
+      new Promise((resolve) => {
+        if (proc.exitCode !== null) return resolve(proc.exitCode)
+        proc.once('exit', (code) => {
+          if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true })
+          resolve(code)
+        })
+        proc.kill('SIGTERM')
+      }),
+  }
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-dev-shm-usage',
+    ],
+  })
+}
+
+/** Opens a page that fails the test on any page error or console error. */
+export async function openPage(browser: Browser, url: string, errors: string[]): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`))
+  page.on('console', (m) => m.type() === 'error' && errors.push(`console: ${m.text()}`))
+  await page.goto(url)
+  return page
+}
+
+export async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true })
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) })
+}

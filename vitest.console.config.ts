@@ -1,0 +1,46 @@
+// Console tests: main-process services in Node, renderer stores/components in happy-dom, and the
+// browser e2e tests (Chromium via playwright-core against the built web host). The e2e project
+// builds the engine and the console once before it starts.
+
+import { resolve } from 'node:path'
+import { defineConfig } from 'vitest/config'
+import vue from '@vitejs/plugin-vue'
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'console-node',
+          include: ['main/**/*.test.ts'],
+          environment: 'node',
+          pool: 'forks',
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        plugins: [vue()],
+        resolve: { alias: { '@renderer': resolve('renderer/src') } },
+        test: {
+          name: 'console-dom',
+          include: ['renderer/**/*.test.ts'],
+          environment: 'happy-dom',
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          pool: 'forks',
+          // One browser and one web host at a time: the machines running these have 2 cores.
+          fileParallelism: false,
+          globalSetup: ['test/e2e/global-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
+  },
+})

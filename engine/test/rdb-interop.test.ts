@@ -38,7 +38,7 @@ const DBS = [0, 1, 5, 15]
 function datasetCommands(db: number): string[][] {
   const cmds: string[][] = [['SELECT', String(db)]]
   const p = `d${db}:`
-  const range = (n: number, f: (i: number) => string): string[] => Array.from({ length: n }, (_, i) => f(i))
+  const range = <T>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i))
   cmds.push(
     ['SET', p + 'int', '12345'],
     ['SET', p + 'neg', '-7'],
@@ -55,7 +55,7 @@ function datasetCommands(db: number): string[][] {
   cmds.push(['RPUSH', p + 'list:small', 'a', 'b', '1', '2', '-100', '65536', 'x'.repeat(70)])
   cmds.push(['RPUSH', p + 'list:big', ...range(3000, (i) => (i % 3 ? `item-${i}` : String(i * 1000)))])
   cmds.push(['RPUSH', p + 'list:huge-elem', 'h'.repeat(20000), 'tail'])
-  cmds.push(['HSET', p + 'hash:lp', ...range(512, (i) => `f${i}\x00v${i}`).flatMap((s) => s.split('\x00'))])
+  cmds.push(['HSET', p + 'hash:lp', ...range(512, (i) => [`f${i}`, `v${i}`]).flat()])
   cmds.push(['HSET', p + 'hash:ht', ...range(513, (i) => [`f${i}`, String(i)]).flat()])
   cmds.push(['HSET', p + 'hash:longval', 'a', '1', 'b', 'v'.repeat(65)])
   cmds.push(['HSET', p + 'hash:64', 'a', 'v'.repeat(64)])

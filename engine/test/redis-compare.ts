@@ -25,21 +25,25 @@ export async function startPair(args: string[] = []): Promise<Pair> {
   }
 }
 
-/** Sorts an array reply (recursively normalising nested pairs) for order-free comparisons. */
-function sortedReply(r: Reply): Reply {
-  if (Array.isArray(r)) return [...r].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1))
+/**
+ * An array reply sorted, for replies whose order Redis leaves to its hash tables. A SCAN-shaped
+ * reply ([cursor, items]) has its items sorted.
+ */
+export function sortedReply(r: Reply): Reply {
   if (r instanceof Set) return sortedReply([...r])
-  return r
+  if (!Array.isArray(r)) return r
+  if (r.length === 2 && typeof r[0] === 'string' && Array.isArray(r[1])) return [r[0], sortedReply(r[1])]
+  return [...r].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1))
 }
 
 /**
- * Runs every step on a fresh connection to each server (after FLUSHALL) and returns the replies.
- * `unordered(step)` marks steps whose reply order is unspecified.
+ * Runs every step on a fresh connection to each server (after FLUSHALL) and returns the replies,
+ * passed through `normalise` (e.g. sortedReply for order-free replies).
  */
 export async function runBoth(
   pair: Pair,
   steps: Step[],
-  opts: { resp3?: boolean; unordered?: (step: Step) => boolean } = {},
+  opts: { resp3?: boolean; normalise?: (step: Step, reply: Reply) => Reply } = {},
 ): Promise<{ engine: Reply[]; redis: Reply[] }> {
   const run = async (port: number): Promise<Reply[]> => {
     const c = await RawClient.connect(port)
@@ -49,7 +53,7 @@ export async function runBoth(
       const out: Reply[] = []
       for (const s of steps) {
         const r = await c.call(...s)
-        out.push(opts.unordered?.(s) ? sortedReply(r) : r)
+        out.push(opts.normalise ? opts.normalise(s, r) : r)
       }
       return out
     } finally {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { RawClient, ReplyError, requireProgram, startServer, type TestServer } from './helpers.js'
+import { RawClient, requireProgram, startServer, type TestServer } from './helpers.js'
 import { labelled, runBoth, startPair, type Pair, type Step } from './redis-compare.js'
 
 const HAVE_REDIS = requireProgram('redis-server')

@@ -196,7 +196,7 @@ function spopWithCount(c: Client, argv: string[], srv: Server): void {
   const key = argv[1]
   const n = parseInt64(argv[2])
   if (n === null || n < 0) {
-    c.error(n === null ? 'ERR value is not an integer or out of range' : 'ERR value is out of range, must be positive')
+    c.error('ERR value is out of range, must be positive')
     return
   }
   const s = writeSet(c, key)

@@ -434,20 +434,83 @@ describe('compatibility with a real redis-server', () => {
     ['RANDOMKEY'],
     ['KEYS', '*'],
     ['TOUCH', 'a', 'b'],
+    // String encodings and shared integers.
+    ['SET', 'i1', '100'],
+    ['OBJECT', 'REFCOUNT', 'i1'],
+    ['APPEND', 'i1', '1'],
+    ['OBJECT', 'ENCODING', 'i1'],
+    ['OBJECT', 'REFCOUNT', 'i1'],
+    ['SET', 'i2', '9999'],
+    ['OBJECT', 'REFCOUNT', 'i2'],
+    ['COPY', 'i2', 'i2copy'],
+    ['OBJECT', 'REFCOUNT', 'i2copy'],
+    ['OBJECT', 'ENCODING', 'i2copy'],
+    ['RENAME', 'i2', 'i2moved'],
+    ['OBJECT', 'REFCOUNT', 'i2moved'],
+    ['SET', 'i3', '10000'],
+    ['OBJECT', 'REFCOUNT', 'i3'],
+    ['SET', 'i4', '-1'],
+    ['OBJECT', 'REFCOUNT', 'i4'],
+    ['INCR', 'i4'],
+    ['OBJECT', 'REFCOUNT', 'i4'],
+    ['SET', 'big', '9223372036854775807'],
+    ['OBJECT', 'ENCODING', 'big'],
+    ['OBJECT', 'REFCOUNT', 'big'],
+    ['SET', 'big', '9223372036854775808'],
+    ['OBJECT', 'ENCODING', 'big'],
+    ['SET', 'e', 'x'.repeat(44)],
+    ['COPY', 'e', 'e2'],
+    ['OBJECT', 'ENCODING', 'e2'],
+    ['SETRANGE', 'e', '0', 'y'],
+    ['COPY', 'e', 'e3'],
+    ['OBJECT', 'ENCODING', 'e3'],
+    ['DBSIZE'],
+    // RESP3 shapes (HELLO itself differs in server details and is not compared).
+    ['!HELLO', '3'],
+    ['OBJECT', 'ENCODING', 'nokey'],
+    ['OBJECT', 'REFCOUNT', 'nokey'],
+    ['SCAN', '0', 'MATCH', 'nomatch*', 'COUNT', '1000'],
+    ['TTL', 'nokey'],
+    ['FLUSHALL'],
+    ['RANDOMKEY'],
+    ['KEYS', '*'],
   ]
 
-  it('replays a script with identical replies', async () => {
+  it('replays a script with identical replies and generic keyspace events', async () => {
     if (!requireProgram('redis-server')) return
-    const real = await startRealRedis()
+    const real = await startRealRedis(['--notify-keyspace-events', 'KEA'])
     const r = await RawClient.connect(real.port)
+    const sub = await RawClient.connect(real.port)
     const ours = await RawClient.connect(t.port)
     try {
-      for (const cmd of script) {
+      await sub.call('PSUBSCRIBE', '__keyevent@*__:*')
+      for (const line of script) {
+        if (line[0].startsWith('!')) {
+          const cmd = [line[0].slice(1), ...line.slice(1)]
+          await r.call(...cmd)
+          await ours.call(...cmd)
+          continue
+        }
+        const cmd = line
         const [want, got] = [await r.call(...cmd), await ours.call(...cmd)]
         expect({ cmd: cmd.join(' '), reply: got }).toEqual({ cmd: cmd.join(' '), reply: want })
       }
+      // The events of this room's commands, in order, as the real server published them.
+      const generic = /^(del|rename_from|rename_to|move_from|move_to|copy_to|expire|persist|expired)$/
+      const realEvents: string[] = []
+      sub.writeRaw('PING\r\n')
+      for (;;) {
+        const m = (await sub.next()) as string[]
+        if (m[0] === 'pong') break
+        const [, db, event] = /^__keyevent@(\d+)__:(.*)$/.exec(m[2]) as RegExpExecArray
+        if (generic.test(event)) realEvents.push(`${event}:${m[3]}@${db}`)
+      }
+      const ourEvents = events.map((e) => e.slice(2)).filter((e) => generic.test(e.split(':')[0]))
+      expect(realEvents.length).toBeGreaterThan(10)
+      expect(ourEvents).toEqual(realEvents)
     } finally {
       r.close()
+      sub.close()
       ours.close()
       await real.close()
     }

@@ -4,6 +4,7 @@
 import type { Client } from '../server/client.js'
 import type { Server } from '../server/server.js'
 import type { Db } from '../keyspace/db.js'
+import { FLAG_UNSHARED } from '../keyspace/dict.js'
 import type { CommandDef } from './table.js'
 import { parseScanCursor, parseScanOptions } from './scanargs.js'
 import { typeOf, type Value } from '../types/value.js'
@@ -179,10 +180,10 @@ function copy(c: Client, argv: string[], srv: Server): void {
     }
     dst.delete(newKey)
   }
-  // Strings are immutable JS values and can be shared; collections are duplicated (dupStringObject
-  // keeps a raw string raw, so the encoding flags carry over).
+  // Strings are immutable JS values and can be shared; collections are duplicated. dupStringObject
+  // keeps a raw string raw and makes a private copy of a shared integer.
   const ns = dst.add(newKey, typeof val === 'object' ? val.clone() : val)
-  dst.dict.flags[ns] = typeof val === 'object' ? 0 : flags
+  dst.dict.flags[ns] = typeof val === 'object' ? 0 : flags | FLAG_UNSHARED
   if (when !== 0) dst.setExpire(ns, when)
   srv.notify('g', 'copy_to', newKey, dst.id)
   srv.dirty++

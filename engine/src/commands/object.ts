@@ -5,7 +5,7 @@ import type { Client } from '../server/client.js'
 import type { Server } from '../server/server.js'
 import type { CommandDef } from './table.js'
 import { replyHelp } from './connection.js'
-import { FLAG_RAW } from '../keyspace/dict.js'
+import { FLAG_RAW, FLAG_UNSHARED } from '../keyspace/dict.js'
 import { stringBytes, stringEncoding } from '../types/string.js'
 
 const G = 'generic'
@@ -52,7 +52,8 @@ function encoding(c: Client, argv: string[]): void {
 
 /**
  * Redis shares the integer objects 0..9999 (tryObjectEncoding, createStringObjectFromLongLong)
- * unless maxmemory is set with an LRU or LFU policy, which needs a private LRU field per key.
+ * unless maxmemory is set with an LRU or LFU policy, which needs a private LRU field per key, or
+ * the value is COPY's private duplicate.
  */
 function refcount(c: Client, argv: string[], srv: Server): void {
   const slot = lookup(c, argv[2])
@@ -62,7 +63,7 @@ function refcount(c: Client, argv: string[], srv: Server): void {
   let shared = false
   if (
     typeof v !== 'object' &&
-    (d.flags[slot] & FLAG_RAW) === 0 &&
+    (d.flags[slot] & (FLAG_RAW | FLAG_UNSHARED)) === 0 &&
     stringEncoding(v as string | number, false) === 'int'
   ) {
     const n = Number(stringBytes(v as string | number))

@@ -10,6 +10,8 @@ import type { Value } from '../types/value.js'
 
 /** Per-slot flag: the string value uses the `raw` encoding (grown by APPEND/SETRANGE/SETBIT). */
 export const FLAG_RAW = 1
+/** Per-slot flag: an integer string duplicated by COPY (dupStringObject), never a shared integer. */
+export const FLAG_UNSHARED = 2
 
 /**
  * Installed by the snapshot cursor (DESIGN.md §3): beforeWrite runs before a key's value, expiry or

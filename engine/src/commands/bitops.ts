@@ -8,7 +8,7 @@ import { FLAG_RAW } from '../keyspace/dict.js'
 import { stringBytes } from '../types/string.js'
 import { WRONGTYPE } from '../types/value.js'
 import { parseInt64 } from '../util/numbers.js'
-import { parseRangeArg, storeRaw } from './string.js'
+import { parseRangeArg, putString } from './string.js'
 
 const G = 'bitmap'
 const SYNTAX = 'ERR syntax error'
@@ -37,7 +37,8 @@ function setbit(c: Client, argv: string[], srv: Server): void {
   }
   const db = c.db
   const key = argv[1]
-  const v = db.lookupWrite(key)
+  const slot = db.lookupWriteSlot(key)
+  const v = slot < 0 ? undefined : db.dict.vals[slot]
   if (typeof v === 'object') {
     c.error(WRONGTYPE)
     return
@@ -52,7 +53,7 @@ function setbit(c: Client, argv: string[], srv: Server): void {
     const next = String.fromCharCode(on ? cur | (1 << shift) : cur & ~(1 << shift))
     const bytes =
       byte < old.length ? old.slice(0, byte) + next + old.slice(byte + 1) : old + '\0'.repeat(byte - old.length) + next
-    storeRaw(c, key, bytes, v !== undefined)
+    putString(db, key, slot, bytes, true)
     srv.notify('$', 'setbit', key, db.id)
     srv.dirty++
   }

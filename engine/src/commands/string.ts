@@ -4,6 +4,7 @@
 
 import type { Client } from '../server/client.js'
 import type { Server } from '../server/server.js'
+import type { Db } from '../keyspace/db.js'
 import type { CommandDef } from './table.js'
 import { FLAG_RAW } from '../keyspace/dict.js'
 import { storeString, stringBytes, stringLength } from '../types/string.js'
@@ -289,7 +290,8 @@ function msetnx(c: Client, argv: string[], srv: Server): void {
 /** incrDecrCommand: adds incr to the integer at key, exact over the whole int64 range. */
 function incrDecr(c: Client, srv: Server, key: string, incr: number | bigint): void {
   const db = c.db
-  const v = db.lookupWrite(key)
+  const slot = db.lookupWriteSlot(key)
+  const v = slot < 0 ? undefined : db.dict.vals[slot]
   let next: number | bigint
   if (typeof v === 'number' && typeof incr === 'number' && Number.isSafeInteger(v + incr)) {
     next = v + incr
@@ -312,9 +314,7 @@ function incrDecr(c: Client, srv: Server, key: string, incr: number | bigint): v
     next = Number.isSafeInteger(n) ? n : sum
   }
   // The int encoding: a JS number when exact, else the canonical text (still OBJECT ENCODING int).
-  const stored = typeof next === 'number' ? next : next.toString()
-  if (v === undefined) db.add(key, stored)
-  else db.set(key, stored, true)
+  putString(db, key, slot, typeof next === 'number' ? next : next.toString(), false)
   srv.notify('$', 'incrby', key, db.id)
   srv.dirty++
   c.int(next)
@@ -345,7 +345,8 @@ function decrby(c: Client, argv: string[], srv: Server): void {
 function incrbyfloat(c: Client, argv: string[], srv: Server): void {
   const db = c.db
   const key = argv[1]
-  const v = db.lookupWrite(key)
+  const slot = db.lookupWriteSlot(key)
+  const v = slot < 0 ? undefined : db.dict.vals[slot]
   if (typeof v === 'object') {
     c.error(WRONGTYPE)
     return
@@ -362,8 +363,7 @@ function incrbyfloat(c: Client, argv: string[], srv: Server): void {
     return
   }
   const text = formatLongDoubleHuman(sum)
-  if (v === undefined) db.add(key, storeString(text))
-  else db.set(key, storeString(text), true)
+  putString(db, key, slot, storeString(text), false)
   srv.notify('$', 'incrbyfloat', key, db.id)
   srv.dirty++
   c.bulk(text)
@@ -382,16 +382,25 @@ export function checkStringLength(c: Client, srv: Server, size: number): boolean
   return true
 }
 
-/** Stores a string grown in place: `raw` encoding, TTL kept. */
-export function storeRaw(c: Client, key: string, bytes: string, existed: boolean): void {
-  const slot = existed ? c.db.set(key, bytes, true) : c.db.add(key, bytes)
-  c.db.dict.flags[slot] = FLAG_RAW
+/**
+ * Stores a string value at key, whose slot came from lookupWriteSlot (-1: create the key). The TTL
+ * is kept; `raw` marks a value grown in place (APPEND, SETRANGE, SETBIT), as Redis's sds strings.
+ */
+export function putString(db: Db, key: string, slot: number, val: string | number, raw: boolean): void {
+  if (slot < 0) {
+    slot = db.add(key, val)
+  } else {
+    db.replaceAt(slot, val)
+    db.modified(key)
+  }
+  db.dict.flags[slot] = raw ? FLAG_RAW : 0
 }
 
 function append(c: Client, argv: string[], srv: Server): void {
   const db = c.db
   const key = argv[1]
-  const v = db.lookupWrite(key)
+  const slot = db.lookupWriteSlot(key)
+  const v = slot < 0 ? undefined : db.dict.vals[slot]
   let total: number
   if (v === undefined) {
     db.add(key, storeString(argv[2]))
@@ -403,7 +412,7 @@ function append(c: Client, argv: string[], srv: Server): void {
     }
     total = stringLength(v) + argv[2].length
     if (!checkStringLength(c, srv, total)) return
-    storeRaw(c, key, stringBytes(v) + argv[2], true)
+    putString(db, key, slot, stringBytes(v) + argv[2], true)
   }
   srv.notify('$', 'append', key, db.id)
   srv.dirty++
@@ -464,7 +473,8 @@ function setrange(c: Client, argv: string[], srv: Server): void {
   const db = c.db
   const key = argv[1]
   const value = argv[3]
-  const v = db.lookupWrite(key)
+  const slot = db.lookupWriteSlot(key)
+  const v = slot < 0 ? undefined : db.dict.vals[slot]
   let old = ''
   if (v === undefined) {
     if (value.length === 0) {
@@ -487,7 +497,7 @@ function setrange(c: Client, argv: string[], srv: Server): void {
     offset >= old.length
       ? old + '\0'.repeat(offset - old.length) + value
       : old.slice(0, offset) + value + old.slice(offset + value.length)
-  storeRaw(c, key, bytes, v !== undefined)
+  putString(db, key, slot, bytes, true)
   srv.notify('$', 'setrange', key, db.id)
   srv.dirty++
   c.int(bytes.length)

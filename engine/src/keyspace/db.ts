@@ -88,11 +88,17 @@ export class Db {
    * may mutate the returned collection, and must call modified() afterwards.
    */
   lookupWrite(key: string): Value | undefined {
+    const slot = this.lookupWriteSlot(key)
+    return slot < 0 ? undefined : this.dict.vals[slot]
+  }
+
+  /** lookupWrite returning the slot (-1 when absent), so the value can be swapped with replaceAt. */
+  lookupWriteSlot(key: string): number {
     const slot = this.find(key)
-    if (slot < 0) return undefined
+    if (slot < 0) return -1
     this.dict.willWrite(slot)
     this.dict.lru[slot] = this.ctx.accessStamp(this.dict, slot)
-    return this.dict.vals[slot]
+    return slot
   }
 
   /** Signals that key changed (after an in-place mutation or any write). */

@@ -16,6 +16,8 @@ import { syncCommands } from './sync.js'
 import { multiCommands } from './multi.js'
 import { pubsubCommands } from './pubsub.js'
 import { memoryCommands } from './memory.js'
+import { listCommands } from './list.js'
+import { hashCommands } from './hash.js'
 
 export function registerAll(table: CommandTable): void {
   table.register(connectionCommands)
@@ -33,4 +35,6 @@ export function registerAll(table: CommandTable): void {
   table.register(multiCommands)
   table.register(pubsubCommands)
   table.register(memoryCommands)
+  table.register(listCommands)
+  table.register(hashCommands)
 }

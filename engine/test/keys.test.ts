@@ -2,6 +2,8 @@
 // notifications and propagation, WATCH-style signals for whole-db operations, OBJECT, and a script
 // replayed against a real redis-server with identical replies.
 
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
   RawClient,
@@ -222,6 +224,27 @@ describe('FLUSHDB and FLUSHALL', () => {
       expect(propagated).toEqual(['0:FLUSHDB'])
     } finally {
       t.srv.hooks.dbReplaced.splice(t.srv.hooks.dbReplaced.indexOf(hook), 1)
+    }
+  })
+})
+
+describe('FLUSHALL with save rules', () => {
+  it('saves the emptied dataset and is still propagated', async () => {
+    const s = await startServer(['--save', '3600 1'])
+    const cl = await RawClient.connect(s.port)
+    const seen: string[] = []
+    s.srv.hooks.propagate.push((_db, argv) => seen.push(argv.join(' ')))
+    try {
+      await cl.call('SET', 'k', 'v')
+      expect(existsSync(join(s.dir, 'dump.rdb'))).toBe(false)
+      expect(await cl.call('FLUSHALL')).toBe('OK')
+      expect(existsSync(join(s.dir, 'dump.rdb'))).toBe(true)
+      expect(seen).toEqual(['SET k v', 'FLUSHALL'])
+      // The SAVE reset the change counter; FLUSHALL itself counts as one change.
+      expect(s.srv.dirty).toBe(1)
+    } finally {
+      cl.close()
+      await s.close()
     }
   })
 })

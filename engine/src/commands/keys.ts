@@ -7,6 +7,7 @@ import type { Db } from '../keyspace/db.js'
 import { FLAG_UNSHARED } from '../keyspace/dict.js'
 import type { CommandDef } from './table.js'
 import { parseScanCursor, parseScanOptions } from './scanargs.js'
+import { flushAllPersistence } from '../persistence/save.js'
 import { typeOf, type Value } from '../types/value.js'
 import { globMatch } from '../util/glob.js'
 import { parseInt64 } from '../util/numbers.js'
@@ -238,11 +239,17 @@ function flushdb(c: Client, argv: string[], srv: Server): void {
   c.ok()
 }
 
+/** flushAllDataAndResetRDB: empty every db, kill a running BGSAVE, SAVE when save rules exist. */
 function flushall(c: Client, argv: string[], srv: Server): void {
   if (!flushArgsOk(c, argv)) return
+  const dirtyBefore = srv.dirty
   let n = 0
   for (const db of srv.keyspace.dbs) n += flushDb(srv, db)
-  srv.dirty += n + 1
+  srv.dirty += n
+  flushAllPersistence(srv)
+  srv.dirty++
+  // The SAVE may have reset dirty; FLUSHALL is propagated in any case, as Redis forces it.
+  if (srv.dirty === dirtyBefore) srv.propagate(c.db.id, argv)
   c.ok()
 }
 

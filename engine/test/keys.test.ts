@@ -228,6 +228,69 @@ describe('FLUSHDB and FLUSHALL', () => {
   })
 })
 
+describe('WATCH sees every change these commands make', () => {
+  const cases: [string, string[][], string[]][] = [
+    [
+      'RENAME onto it',
+      [
+        ['SET', 'w', '1'],
+        ['SET', 'src', '2'],
+      ],
+      ['RENAME', 'src', 'w'],
+    ],
+    ['RENAME away', [['SET', 'w', '1']], ['RENAME', 'w', 'other']],
+    ['MOVE away', [['SET', 'w', '1']], ['MOVE', 'w', '1']],
+    [
+      'COPY REPLACE onto it',
+      [
+        ['SET', 'w', '1'],
+        ['SET', 'src', '2'],
+      ],
+      ['COPY', 'src', 'w', 'REPLACE'],
+    ],
+    ['EXPIRE', [['SET', 'w', '1']], ['EXPIRE', 'w', '100']],
+    ['EXPIRE in the past', [['SET', 'w', '1']], ['EXPIRE', 'w', '-1']],
+    [
+      'PERSIST',
+      [
+        ['SET', 'w', '1'],
+        ['EXPIRE', 'w', '100'],
+      ],
+      ['PERSIST', 'w'],
+    ],
+    ['DEL', [['SET', 'w', '1']], ['UNLINK', 'w']],
+    ['SWAPDB', [['SET', 'w', '1']], ['SWAPDB', '0', '1']],
+  ]
+  for (const [what, setup, change] of cases) {
+    it(`aborts EXEC after ${what}`, async () => {
+      const other = await RawClient.connect(t.port)
+      try {
+        for (const cmd of setup) await c.call(...cmd)
+        expect(await c.call('WATCH', 'w')).toBe('OK')
+        expect(await other.call(...change)).not.toBeInstanceOf(ReplyError)
+        await c.call('MULTI')
+        await c.call('PING')
+        expect(await c.call('EXEC')).toBe(null)
+      } finally {
+        other.close()
+      }
+    })
+  }
+
+  it('is not aborted by commands that change nothing', async () => {
+    await c.call('SET', 'w', '1')
+    await c.call('WATCH', 'w')
+    await c.call('EXPIRE', 'w', '100', 'XX')
+    await c.call('PERSIST', 'w')
+    await c.call('RENAME', 'w', 'w')
+    await c.call('TTL', 'w')
+    await c.call('OBJECT', 'ENCODING', 'w')
+    await c.call('MULTI')
+    await c.call('PING')
+    expect(await c.call('EXEC')).toEqual(['PONG'])
+  })
+})
+
 describe('FLUSHALL with save rules', () => {
   it('saves the emptied dataset and is still propagated', async () => {
     const s = await startServer(['--save', '3600 1'])

@@ -24,10 +24,11 @@ function encodingOf(srv: Server, key: string): Reply {
   return stringEncoding(v, (db.dict.flags[slot] & FLAG_RAW) !== 0)
 }
 
-async function run(port: number, script: Step[], srv: Server | null): Promise<ScriptResult[]> {
+async function run(port: number, script: Step[], srv: Server | null, resp3: boolean): Promise<ScriptResult[]> {
   const c = await RawClient.connect(port)
   const out: ScriptResult[] = []
   try {
+    if (resp3) await c.call('HELLO', '3')
     for (const step of script) {
       const label = step.map((a) => (Buffer.isBuffer(a) ? `<${a.length} bytes>` : String(a))).join(' ')
       let reply: Reply
@@ -44,13 +45,16 @@ async function run(port: number, script: Step[], srv: Server | null): Promise<Sc
   return out
 }
 
-/** Runs script on a fresh engine and a fresh redis-server; returns both reply lists. */
-export async function runOnBoth(script: Step[]): Promise<{ engine: ScriptResult[]; redis: ScriptResult[] }> {
+/** Runs script on a fresh engine and a fresh redis-server (RESP2, or RESP3 after HELLO 3); returns both reply lists. */
+export async function runOnBoth(
+  script: Step[],
+  resp3 = false,
+): Promise<{ engine: ScriptResult[]; redis: ScriptResult[] }> {
   const t = await startServer()
   const r = await startRealRedis()
   try {
-    const engine = await run(t.port, script, t.srv)
-    const redis = await run(r.port, script, null)
+    const engine = await run(t.port, script, t.srv, resp3)
+    const redis = await run(r.port, script, null, resp3)
     return { engine, redis }
   } finally {
     await t.close()

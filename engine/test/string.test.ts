@@ -601,9 +601,53 @@ const SCRIPT: Step[] = [
   ['GET', 'set'],
 ]
 
+/** INCRBYFLOAT operands of every shape and magnitude, from a fixed seed so every run is the same. */
+function floatScript(): Step[] {
+  let seed = 12345
+  const rand = (): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+    return seed / 2 ** 32
+  }
+  const int = (n: number): number => Math.floor(rand() * n)
+  const digits = (n: number): string => Array.from({ length: n }, () => String(int(10))).join('')
+  const operand = (): string => {
+    const sign = ['', '-', '+'][int(3)]
+    switch (int(5)) {
+      case 0:
+        return sign + digits(1 + int(8)) + '.' + digits(1 + int(20))
+      case 1:
+        return sign + digits(1 + int(3)) + 'e' + (int(2) ? '-' : '') + int(40)
+      case 2:
+        return sign + '0.' + '0'.repeat(int(25)) + digits(1 + int(6))
+      case 3:
+        return sign + '0x' + int(4096).toString(16) + '.' + int(256).toString(16) + 'p' + (int(60) - 30)
+      default:
+        return sign + digits(1 + int(25))
+    }
+  }
+  const script: Step[] = []
+  for (let i = 0; i < 150; i++) {
+    if (i % 10 === 0) script.push(['SET', 'f', operand()])
+    script.push(['INCRBYFLOAT', 'f', operand()])
+  }
+  return script
+}
+
 describe('compared with redis-server 7.0', () => {
+  it.runIf(requireProgram('redis-server'))('computes INCRBYFLOAT digit for digit like Redis', async () => {
+    const script = floatScript()
+    const { engine, redis } = await runOnBoth(script)
+    expect(engine).toEqual(redis)
+  })
+
   it.runIf(requireProgram('redis-server'))('gives identical replies to a script of string commands', async () => {
     const { engine, redis } = await runOnBoth(SCRIPT)
+    expect(engine.length).toBe(SCRIPT.length)
+    expect(engine).toEqual(redis)
+  })
+
+  it.runIf(requireProgram('redis-server'))('gives identical replies to the same script over RESP3', async () => {
+    const { engine, redis } = await runOnBoth(SCRIPT, true)
     expect(engine.length).toBe(SCRIPT.length)
     expect(engine).toEqual(redis)
   })

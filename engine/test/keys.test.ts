@@ -126,7 +126,7 @@ describe('MOVE, COPY, SWAPDB', () => {
     expect(await c.call('MOVE', 'k', '-1')).toEqual(err('ERR DB index is out of range'))
     expect(await c.call('MOVE', 'k', 'x')).toEqual(err('ERR value is not an integer or out of range'))
     expect(await c.call('MOVE', 'k', '99999999999')).toEqual(
-      err('ERR value is out of range, must be between -2147483648 and 2147483647'),
+      err('ERR value is out of range, value must between -2147483648 and 2147483647'),
     )
     expect(await c.call('MOVE', 'nokey', '1')).toBe(0)
     expect(await c.call('MOVE', 'k', '1')).toBe(1)
@@ -468,6 +468,8 @@ describe('compatibility with a real redis-server', () => {
     ['MOVE', 's', '1'],
     ['MOVE', 's', 'abc'],
     ['MOVE', 's', '-3'],
+    ['MOVE', 's', '99999999999'],
+    ['COPY', 's', 's2', 'DB', '-99999999999'],
     ['SWAPDB', '0', '1'],
     ['SWAPDB', '0', '16'],
     ['SWAPDB', 'a', '1'],

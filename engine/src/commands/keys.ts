@@ -29,7 +29,7 @@ function intArg(c: Client, s: string, msg?: string): number | null {
     return null
   }
   if (v < INT_MIN || v > INT_MAX) {
-    c.error(msg ? 'ERR ' + msg : `ERR value is out of range, must be between ${INT_MIN} and ${INT_MAX}`)
+    c.error(msg ? 'ERR ' + msg : `ERR value is out of range, value must between ${INT_MIN} and ${INT_MAX}`)
     return null
   }
   return Number(v)

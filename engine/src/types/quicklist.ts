@@ -4,7 +4,7 @@
 // merge behaviour of inserts in the middle, so the node layout (and so the RDB bytes) is Redis's.
 // Compression (`list-compress-depth`) is not applied in memory; plain (>= 1 GB) nodes are not made.
 
-import { Listpack, LP_EMPTY_BYTES } from './listpack.js'
+import { Listpack } from './listpack.js'
 
 /** Byte limits for fill -1..-5 (optimization_level). */
 const OPTIMIZATION_LEVEL = [4096, 8192, 16384, 32768, 65536]
@@ -12,6 +12,8 @@ const OPTIMIZATION_LEVEL = [4096, 8192, 16384, 32768, 65536]
 const SIZE_SAFETY_LIMIT = 8192
 /** SIZE_ESTIMATE_OVERHEAD: 7.0 over-estimates an entry's cost as its length plus this. */
 const SIZE_ESTIMATE_OVERHEAD = 8
+/** What 7.0's merge estimate subtracts for the header and terminator one node loses. */
+const ZIPLIST_HEADER_AND_END = 11
 /** FILL_MAX: quicklistSetFill clamps positive fills to this. */
 const FILL_MAX = (1 << 15) - 1
 
@@ -37,8 +39,9 @@ function allowInsert(node: Listpack | undefined, fill: number, sz: number): bool
 /** _quicklistNodeAllowMerge: may a and b become one node? */
 function allowMerge(a: Listpack | undefined, b: Listpack | undefined, fill: number): boolean {
   if (a === undefined || b === undefined) return false
-  // One header and terminator disappear in the merge.
-  const mergeSz = a.bytes + b.bytes - LP_EMPTY_BYTES
+  // 7.0 still subtracts the ziplist header and terminator (11 bytes), not a listpack's 7, so a
+  // merged node may end up 4 bytes over the limit, exactly as in Redis.
+  const mergeSz = a.bytes + b.bytes - ZIPLIST_HEADER_AND_END
   if (meetsOptimizationRequirement(mergeSz, fill)) return true
   if (mergeSz > SIZE_SAFETY_LIMIT) return false
   return a.length + b.length <= fill

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
   RawClient,
+  sleep,
   ReplyError,
   requireProgram,
   startRealRedis,
@@ -522,6 +523,11 @@ describe('compatibility with a real redis-server', () => {
     ['RANDOMKEY'],
     ['KEYS', '*'],
     ['TOUCH', 'a', 'b'],
+    ['SET', 'gone', 'v'],
+    ['PEXPIRE', 'gone', '1'],
+    ['!SLEEP', '20'],
+    ['GET', 'gone'],
+    ['DBSIZE'],
     // String encodings and shared integers.
     ['SET', 'i1', '100'],
     ['OBJECT', 'REFCOUNT', 'i1'],
@@ -573,6 +579,10 @@ describe('compatibility with a real redis-server', () => {
     try {
       await sub.call('PSUBSCRIBE', '__keyevent@*__:*')
       for (const line of script) {
+        if (line[0] === '!SLEEP') {
+          await sleep(Number(line[1]))
+          continue
+        }
         if (line[0].startsWith('!')) {
           const cmd = [line[0].slice(1), ...line.slice(1)]
           await r.call(...cmd)

@@ -8,7 +8,7 @@ import type { Db } from '../keyspace/db.js'
 import type { CommandDef } from './table.js'
 import { FLAG_RAW } from '../keyspace/dict.js'
 import { storeString, stringBytes, stringLength } from '../types/string.js'
-import { WRONGTYPE } from '../types/value.js'
+import { WRONGTYPE, type Value } from '../types/value.js'
 import { MAX_I64, MIN_I64, parseInt64 } from '../util/numbers.js'
 import { addLongDouble, formatLongDoubleHuman, longDoubleFromInt, parseLongDouble } from '../util/longdouble.js'
 
@@ -291,7 +291,7 @@ function msetnx(c: Client, argv: string[], srv: Server): void {
 function incrDecr(c: Client, srv: Server, key: string, incr: number | bigint): void {
   const db = c.db
   const slot = db.lookupWriteSlot(key)
-  const v = slot < 0 ? undefined : db.dict.vals[slot]
+  const v = slot < 0 ? 0 : (db.dict.vals[slot] as Value)
   let next: number | bigint
   if (typeof v === 'number' && typeof incr === 'number' && Number.isSafeInteger(v + incr)) {
     next = v + incr
@@ -300,7 +300,7 @@ function incrDecr(c: Client, srv: Server, key: string, incr: number | bigint): v
       c.error(WRONGTYPE)
       return
     }
-    const cur = v === undefined ? 0 : typeof v === 'number' ? v : parseInt64(v)
+    const cur = typeof v === 'number' ? v : parseInt64(v)
     if (cur === null) {
       c.error(NOT_INT)
       return

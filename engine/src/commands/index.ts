@@ -10,6 +10,7 @@ import { expireCommands } from './expire.js'
 import { objectCommands } from './object.js'
 import { setCommands } from './set.js'
 import { zsetCommands } from './zset.js'
+import { sortCommands } from './sort.js'
 import { persistenceCommands } from './persistence.js'
 import { dumpCommands } from './dump.js'
 import { syncCommands } from './sync.js'
@@ -29,6 +30,7 @@ export function registerAll(table: CommandTable): void {
   table.register(objectCommands)
   table.register(setCommands)
   table.register(zsetCommands)
+  table.register(sortCommands)
   table.register(persistenceCommands)
   table.register(dumpCommands)
   table.register(syncCommands)

@@ -1,7 +1,7 @@
 // Sorted set commands (t_zset.c): ZADD/ZINCRBY with every flag, scores, ranks and counts, the ZRANGE
 // family (rank, score and lex ranges, REV, LIMIT, WITHSCORES, STORE), range removals, pops,
-// ZUNION/ZINTER/ZDIFF with weights and aggregation, ZRANDMEMBER and ZSCAN. The blocking pops live
-// in zsetblocking.ts and reuse popGeneric from here.
+// ZUNION/ZINTER/ZDIFF with weights and aggregation, ZRANDMEMBER and ZSCAN, and the blocking pops
+// BZPOPMIN/BZPOPMAX/BZMPOP on top of the generic key blocking in server/blocking.ts.
 
 import type { Client } from '../server/client.js'
 import type { Server } from '../server/server.js'
@@ -22,6 +22,7 @@ import { parseInt64 } from '../util/numbers.js'
 import { parseDouble, strtod } from '../util/strtod.js'
 import { globMatch } from '../util/glob.js'
 import { parseScanCursor, parseScanOptions } from './scanargs.js'
+import { blockingFor, canBlock, parseTimeout } from '../server/blocking.js'
 
 const G = 'sorted_set'
 const LONG_MAX = 9223372036854775807n
@@ -667,6 +668,62 @@ function zmpop(c: Client, argv: string[], srv: Server): void {
   if (key) c.propagateArgv = popPropagation(key, a.max, a.count)
 }
 
+// ---- Blocking pops ----
+
+/**
+ * blockingGenericZpopCommand: pops right away from the first non-empty key, else blocks until one
+ * of the keys gets entries. `count` null is the single-element BZPOPMIN/BZPOPMAX form.
+ */
+function blockingPop(
+  c: Client,
+  srv: Server,
+  keys: string[],
+  max: boolean,
+  count: number | null,
+  deadline: number,
+): void {
+  const shape: PopShape = { emitKey: true, nested: count !== null, nilWhenEmpty: true }
+  for (const k of keys) {
+    const z = readZset(c, k, true)
+    if (z === undefined) return
+    if (z === null) continue
+    popGeneric(c, srv, [k], max, count ?? 1, shape)
+    c.propagateArgv = popPropagation(k, max, count)
+    return
+  }
+  if (!canBlock(c)) {
+    c.nullArray()
+    return
+  }
+  blockingFor(srv).block(c, {
+    keys,
+    deadline,
+    serve(cl, key) {
+      const v = cl.db.peek(key)
+      if (v === undefined || !isZset(v) || v.length === 0) return false
+      popGeneric(cl, srv, [key], max, count ?? 1, shape)
+      srv.propagate(cl.db.id, popPropagation(key, max, count))
+      return true
+    },
+  })
+}
+
+function bzpop(max: boolean) {
+  return (c: Client, argv: string[], srv: Server): void => {
+    const deadline = parseTimeout(c, argv[argv.length - 1], srv)
+    if (deadline === null) return
+    blockingPop(c, srv, argv.slice(1, -1), max, null, deadline)
+  }
+}
+
+function bzmpop(c: Client, argv: string[], srv: Server): void {
+  const a = parseMpopArgs(c, argv, 2)
+  if (a === null) return
+  const deadline = parseTimeout(c, argv[1], srv)
+  if (deadline === null) return
+  blockingPop(c, srv, a.keys, a.max, a.count, deadline)
+}
+
 // ---- ZUNION / ZINTER / ZDIFF ----
 
 type Aggregate = 'sum' | 'min' | 'max'
@@ -947,6 +1004,23 @@ export const zsetCommands: CommandDef[] = [
   { name: 'zpopmin', arity: -2, flags: ['write', 'fast'], keys: K1, group: G, handler: zpop(false) },
   { name: 'zpopmax', arity: -2, flags: ['write', 'fast'], keys: K1, group: G, handler: zpop(true) },
   { name: 'zmpop', arity: -4, flags: ['write'], group: G, handler: zmpop },
+  {
+    name: 'bzpopmin',
+    arity: -3,
+    flags: ['write', 'noscript', 'blocking', 'fast'],
+    keys: [1, -2, 1],
+    group: G,
+    handler: bzpop(false),
+  },
+  {
+    name: 'bzpopmax',
+    arity: -3,
+    flags: ['write', 'noscript', 'blocking', 'fast'],
+    keys: [1, -2, 1],
+    group: G,
+    handler: bzpop(true),
+  },
+  { name: 'bzmpop', arity: -5, flags: ['write', 'blocking'], group: G, handler: bzmpop },
   { name: 'zunion', arity: -3, flags: RO, group: G, handler: setOpGeneric('union', 'reply') },
   { name: 'zinter', arity: -3, flags: RO, group: G, handler: setOpGeneric('inter', 'reply') },
   { name: 'zdiff', arity: -3, flags: RO, group: G, handler: setOpGeneric('diff', 'reply') },

@@ -77,7 +77,7 @@ export class ZSetValue implements CollectionValue {
   /** A new empty zset encoded as Redis creates one for a first member of this length. */
   static create(limits: ZsetLimits, firstMemberLen: number): ZSetValue {
     const z = new ZSetValue()
-    if (limits.maxEntries === 0 || firstMemberLen > limits.maxValue) z.convert()
+    if (limits.maxEntries === 0 || firstMemberLen > limits.maxValue) z.convertToSkiplist()
     return z
   }
 
@@ -87,7 +87,7 @@ export class ZSetValue implements CollectionValue {
    */
   static fromEntries(entries: Iterable<readonly [string, number]>, limits: ZsetLimits): ZSetValue | null {
     const z = new ZSetValue()
-    z.convert()
+    z.convertToSkiplist()
     let maxLen = 0
     let total = 0
     for (const [m, s] of entries) {
@@ -114,7 +114,7 @@ export class ZSetValue implements CollectionValue {
       scores.push(s)
       z.lpBytes += lpEntrySize(entries[i]) + lpEntrySize(entries[i + 1])
     }
-    if (members.length > maxEntries) z.convert()
+    if (members.length > maxEntries) z.convertToSkiplist()
     return z
   }
 
@@ -268,7 +268,7 @@ export class ZSetValue implements CollectionValue {
         member.length > limits.maxValue ||
         this.lpBytes + member.length > LP_SAFETY_SIZE)
     ) {
-      this.convert()
+      this.convertToSkiplist()
     }
     this.insert(member, score)
     return { outcome: 'added', score }
@@ -352,7 +352,7 @@ export class ZSetValue implements CollectionValue {
       z.lpBytes = this.lpBytes
       return z
     }
-    z.convert()
+    z.convertToSkiplist()
     for (let n = this.zsl.first; n !== null; n = n.forward[0]) z.insertSkiplist(n.member, n.score)
     return z
   }
@@ -379,8 +379,9 @@ export class ZSetValue implements CollectionValue {
     this.memberBytes += member.length
   }
 
-  /** zsetConvert to skiplist. */
-  private convert(): void {
+  /** zsetConvert to skiplist (also SORT's destructive conversion of a listpack zset). */
+  convertToSkiplist(): void {
+    if (this.zsl !== null) return
     const ms = this.members as string[]
     const ss = this.scores as number[]
     this.zsl = new SkipList()

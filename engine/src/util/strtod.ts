@@ -12,8 +12,15 @@ export interface StrtodResult {
   value: number
   /** Index just past the parsed text; 0 when nothing was parsed. */
   end: number
-  /** errno == ERANGE: a finite text that overflowed to infinity or underflowed to zero. */
+  /** errno == ERANGE: a finite text that overflowed, or underflowed to zero or a subnormal. */
   erange: boolean
+}
+
+/** DBL_MIN: below it (and above zero) glibc reports underflow. */
+const DBL_MIN = 2.2250738585072014e-308
+
+function outOfRange(v: number, nonzero: boolean): boolean {
+  return nonzero && (!Number.isFinite(v) || Math.abs(v) < DBL_MIN)
 }
 
 export function strtod(s: string): StrtodResult {
@@ -30,13 +37,13 @@ export function strtod(s: string): StrtodResult {
     const exp = (m[2] ? Number(m[2].slice(1)) : 0) + 4 * (dropped - fracPart.length)
     v = v * 2 ** exp
     const nonzero = digits.length > 0
-    return { value: neg ? -v : v, end: lead + m[0].length, erange: nonzero && (v === 0 || !Number.isFinite(v)) }
+    return { value: neg ? -v : v, end: lead + m[0].length, erange: outOfRange(v, nonzero) }
   }
   m = DECIMAL.exec(t)
   if (m !== null) {
     const v = Number(m[0])
     const nonzero = /[1-9]/.test(m[1])
-    return { value: v, end: lead + m[0].length, erange: nonzero && (v === 0 || !Number.isFinite(v)) }
+    return { value: v, end: lead + m[0].length, erange: outOfRange(v, nonzero) }
   }
   m = INF.exec(t)
   if (m !== null) return { value: t[0] === '-' ? -Infinity : Infinity, end: lead + m[0].length, erange: false }
@@ -55,6 +62,7 @@ export function parseDouble(s: string): number | null {
   if (c === 32 || (c >= 9 && c <= 13)) return null
   const r = strtod(s)
   if (r.end !== s.length || Number.isNaN(r.value)) return null
-  if (r.erange) return null
+  // Only an overflow or an underflow to zero is refused; subnormal results pass.
+  if (r.erange && (r.value === 0 || !Number.isFinite(r.value))) return null
   return r.value
 }

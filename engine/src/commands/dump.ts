@@ -42,7 +42,7 @@ export function parseDumpPayload(p: Buffer, srv: Server): Value | null {
   const inp = new RdbInput(new BufferSource(p.subarray(0, p.length - 10)), Math.min(p.length, 1 << 20))
   try {
     const t = inp.u8()
-    return buildValue(readValue(inp, t, 0), srv.config)
+    return buildValue(readValue(inp, t, 0), srv.config, t)
   } catch (e) {
     if (e instanceof RdbError) return null
     throw e

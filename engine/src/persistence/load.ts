@@ -73,7 +73,7 @@ export function loadRdb(srv: Server, src: ByteSource, opts: LoadOptions = {}): L
         throw new RdbError(`module data of '${ev.moduleId}' cannot be loaded: modules are not supported`, parser.offset)
       }
       if (ev.kind !== 'key') continue
-      const val = buildValue(ev.value, srv.config)
+      const val = buildValue(ev.value, srv.config, ev.rdbType)
       if (val === null) {
         res.emptySkipped++
         continue

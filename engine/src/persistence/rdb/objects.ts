@@ -7,8 +7,10 @@ import { storeString } from '../../types/string.js'
 import { SetValue } from '../../types/set.js'
 import { intsetEncode } from '../../types/intset.js'
 import { ZSetValue } from '../../types/zset.js'
-import { lpEncode } from '../../types/listpack.js'
+import { Listpack, lpEncode } from '../../types/listpack.js'
 import { HashValue, hashLimits } from '../../types/hash.js'
+import { cmpMember } from '../../types/skiplist.js'
+import { formatDouble } from '../../util/numbers.js'
 import { ListValue } from '../../types/list.js'
 import type { Config } from '../../server/config.js'
 import type { RdbEncoder } from './writer.js'
@@ -88,23 +90,41 @@ export function writeValue(enc: RdbEncoder, v: Value): void {
   throw new Error(`no RDB encoding for a ${v.type} value`)
 }
 
-/** An engine value built from a decoded RDB value, or null for an empty collection (skipped). */
-export function buildValue(rv: RdbValue, config: Config): Value | null {
+/**
+ * An engine value built from a decoded RDB value, or null for an empty collection (skipped). As
+ * rdbLoadObject does, values stored in a compact blob (ziplist, listpack, intset) keep that
+ * encoding unless they hold more entries than the limit; plain-typed values are re-encoded as if
+ * built one element at a time.
+ */
+export function buildValue(rv: RdbValue, config: Config, rdbType: number): Value | null {
   switch (rv.type) {
     case 'string':
       return storeString(rv.value)
     case 'set':
       return SetValue.fromMembers(rv.members, config.getInt('set-max-intset-entries'))
     case 'zset': {
+      if (rv.members.length === 0) return null
+      const maxEntries = config.getInt('zset-max-listpack-entries')
       const { members, scores } = rv
+      if ((rdbType === K.RDB_TYPE_ZSET_LISTPACK || rdbType === K.RDB_TYPE_ZSET_ZIPLIST) && isSorted(members, scores)) {
+        const flat: string[] = new Array(members.length * 2)
+        for (let i = 0; i < members.length; i++) {
+          flat[2 * i] = members[i]
+          flat[2 * i + 1] = formatDouble(scores[i])
+        }
+        return ZSetValue.fromListpack(flat, maxEntries)
+      }
       const pairs: [string, number][] = members.map((m, i) => [m, scores[i]])
-      return ZSetValue.fromEntries(pairs, {
-        maxEntries: config.getInt('zset-max-listpack-entries'),
-        maxValue: config.getInt('zset-max-listpack-value'),
-      })
+      return ZSetValue.fromEntries(pairs, { maxEntries, maxValue: config.getInt('zset-max-listpack-value') })
     }
-    case 'hash':
-      return rv.pairs.length === 0 ? null : HashValue.fromPairs(rv.pairs, hashLimits(config))
+    case 'hash': {
+      if (rv.pairs.length === 0) return null
+      const limits = hashLimits(config)
+      if (rdbType === K.RDB_TYPE_HASH_LISTPACK || rdbType === K.RDB_TYPE_HASH_ZIPLIST) {
+        return hashFromListpack(rv.pairs, limits.maxEntries)
+      }
+      return HashValue.fromPairs(rv.pairs, limits)
+    }
     case 'list': {
       if (rv.items.length === 0) return null
       const l = ListValue.create(config.getInt('list-max-listpack-size'))
@@ -112,4 +132,22 @@ export function buildValue(rv: RdbValue, config: Config): Value | null {
       return l
     }
   }
+}
+
+/** A hash kept in the listpack it was stored in, converted only when it has too many fields. */
+function hashFromListpack(pairs: string[], maxEntries: number): HashValue {
+  const h = new HashValue()
+  h.lp = new Listpack(pairs)
+  if (pairs.length / 2 > maxEntries) h.convert()
+  return h
+}
+
+/** True when (score, member) pairs are in zset order, as a listpack must hold them. */
+function isSorted(members: string[], scores: number[]): boolean {
+  for (let i = 1; i < members.length; i++) {
+    const a = scores[i - 1]
+    const b = scores[i]
+    if (b < a || (b === a && cmpMember(members[i - 1], members[i]) >= 0)) return false
+  }
+  return true
 }

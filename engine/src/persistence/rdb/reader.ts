@@ -68,6 +68,21 @@ export type RdbValue =
   | { type: 'hash'; pairs: string[] }
   | { type: 'zset'; members: string[]; scores: number[] }
 
+/** Elements in a decoded value (a string counts as 1). */
+export function rdbValueLength(v: RdbValue): number {
+  switch (v.type) {
+    case 'string':
+      return 1
+    case 'list':
+      return v.items.length
+    case 'set':
+    case 'zset':
+      return v.members.length
+    case 'hash':
+      return v.pairs.length / 2
+  }
+}
+
 export type RdbEvent =
   | { kind: 'aux'; key: string; value: string }
   | { kind: 'selectdb'; db: number }

@@ -633,7 +633,18 @@ function floatScript(): Step[] {
   return script
 }
 
+const FAMILY = ['get', 'set', 'setnx', 'setex', 'psetex', 'getset', 'getdel', 'getex', 'mget', 'mset', 'msetnx']
+  .concat(['incr', 'decr', 'incrby', 'decrby', 'incrbyfloat', 'append', 'strlen', 'getrange', 'substr', 'setrange'])
+  .concat(['lcs', 'setbit', 'getbit', 'bitcount', 'bitpos', 'bitop'])
+
 describe('compared with redis-server 7.0', () => {
+  it.runIf(requireProgram('redis-server'))('declares the same arity, flags, keys and ACL categories', async () => {
+    const { engine, redis } = await runOnBoth([['COMMAND', 'INFO', ...FAMILY]])
+    // Name, arity, flags, first key, last key, step, categories: what the command table declares.
+    const table = (r: (typeof engine)[0]): unknown => (r.reply as unknown[][]).map((info) => info.slice(0, 7))
+    expect(table(engine[0])).toEqual(table(redis[0]))
+  })
+
   it.runIf(requireProgram('redis-server'))('computes INCRBYFLOAT digit for digit like Redis', async () => {
     const script = floatScript()
     const { engine, redis } = await runOnBoth(script)

@@ -59,15 +59,11 @@ export class HashValue implements CollectionValue {
 
   /**
    * hashTypeTryConversion before a write of `args` (fields and values): converts when one of them
-   * is longer than the value limit, when the pairs alone would exceed the entry limit, or when the
-   * listpack would grow past its 1 GB safety size.
+   * is longer than the value limit or the listpack would grow past its 1 GB safety size. (7.0 does
+   * not convert on the argument count alone: 513 copies of one pair stay a listpack.)
    */
   tryConversion(args: readonly string[], limits: HashLimits): void {
     if (this.lp === null) return
-    if (args.length / 2 > limits.maxEntries) {
-      this.convert()
-      return
-    }
     let sum = 0
     for (const a of args) {
       if (a.length > limits.maxValue) {

@@ -223,6 +223,33 @@ describe('expiry', () => {
     expect(await infoField('expired_keys')).toBe(before + n)
   })
 
+  it('the active cycle keeps INFO keyspace avg_ttl as Redis, reset by FLUSHDB', async () => {
+    const keyspaceLine = async (): Promise<string> => {
+      const info = (await c.call('INFO', 'keyspace')) as string
+      return /^db0:(.*)$/m.exec(info)?.[1].trim() ?? ''
+    }
+    const cmds: string[][] = []
+    for (let i = 0; i < 200; i++) cmds.push(['SET', `t${i}`, 'v'], ['PEXPIRE', `t${i}`, '100000'])
+    c.writeRaw(Buffer.concat(cmds.map((a) => encodeCommand(a))))
+    for (let i = 0; i < cmds.length; i++) await c.next()
+    await c.call('SET', 'plain', 'v')
+    let line = ''
+    for (let i = 0; i < 40; i++) {
+      await sleep(50)
+      line = await keyspaceLine()
+      if (!line.endsWith('avg_ttl=0')) break
+    }
+    const m = /^keys=201,expires=200,avg_ttl=(\d+)$/.exec(line)
+    expect(m, line).not.toBe(null)
+    const avg = Number(m?.[1])
+    // Integer running average of TTLs a little under 100 s (time passes, and /50*49 rounds down).
+    expect(avg).toBeGreaterThan(95000)
+    expect(avg).toBeLessThanOrEqual(100000)
+    await c.call('FLUSHDB')
+    await c.call('SET', 'plain', 'v')
+    expect(await keyspaceLine()).toBe('keys=1,expires=0,avg_ttl=0')
+  })
+
   it('DEBUG SET-ACTIVE-EXPIRE 0 stops the active cycle; access still expires lazily', async () => {
     expect(await c.call('DEBUG', 'SET-ACTIVE-EXPIRE', '0')).toBe('OK')
     try {

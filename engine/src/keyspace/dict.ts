@@ -63,6 +63,8 @@ export class Dict {
   private capacity = 16
   /** Highest slot number ever used plus one: SCAN and sampling look below it. */
   slotEnd = 0
+  /** Running average TTL (ms) of sampled keys, kept by the active expire cycle (INFO avg_ttl). */
+  avgTtl = 0
   hooks: DictHooks | null = null
 
   get size(): number {

@@ -53,10 +53,15 @@ export class ActiveExpire {
       for (;;) {
         const d = db.dict
         const count = d.volatileCount
-        if (count === 0) break
+        if (count === 0) {
+          d.avgTtl = 0
+          break
+        }
         let cursor = this.cursors[db.id] ?? 0
         let sampled = 0
         let expired = 0
+        let ttlSum = 0
+        let ttlSamples = 0
         const now = srv.now()
         for (let i = 0; i < perLoop && i < count; i++) {
           if (cursor >= d.volatileCount) cursor = 0
@@ -68,10 +73,21 @@ export class ActiveExpire {
             db.expireSlot(slot)
             expired++
           } else {
+            const ttl = d.expires[slot] - now
+            if (ttl > 0) {
+              ttlSum += ttl
+              ttlSamples++
+            }
             cursor++
           }
         }
         this.cursors[db.id] = cursor
+        if (ttlSamples > 0) {
+          // Redis's running average: 2 % weight for this sample, in integer ms.
+          const avg = Math.floor(ttlSum / ttlSamples)
+          if (d.avgTtl === 0) d.avgTtl = avg
+          d.avgTtl = Math.floor(d.avgTtl / 50) * 49 + Math.floor(avg / 50)
+        }
         sampledTotal += sampled
         expiredTotal += expired
         if ((++iterations & 15) === 0 && performance.now() > deadline) {

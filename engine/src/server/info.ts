@@ -279,7 +279,7 @@ function keyspaceSection(srv: Server): [string, string | number][] {
   const out: [string, string | number][] = []
   for (const db of srv.keyspace.dbs) {
     if (db.size === 0) continue
-    out.push([`db${db.id}`, `keys=${db.size},expires=${db.dict.volatileCount},avg_ttl=0`])
+    out.push([`db${db.id}`, `keys=${db.size},expires=${db.dict.volatileCount},avg_ttl=${db.dict.avgTtl}`])
   }
   return out
 }

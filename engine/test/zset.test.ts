@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { RawClient, requireProgram, startServer, type TestServer } from './helpers.js'
+import { RawClient, ReplyError, requireProgram, sleep, startServer, type TestServer } from './helpers.js'
 import { labelled, runBoth, startPair, type Pair, type Step } from './redis-compare.js'
 
 const HAVE_REDIS = requireProgram('redis-server')
@@ -20,6 +20,7 @@ const long = (n: number, ch = 'x'): string => ch.repeat(n)
 /** A script touching every option and error path of the sorted set commands. */
 function coverageScript(): Step[] {
   const s: Step[] = [
+    ['SET', 'str', 'x'],
     ['ZADD', 'z', '1', 'a', '2', 'b', '3', 'c', '-inf', 'min', '+inf', 'max', '2', 'bb', '0.1', 'tenth'],
     ['ZRANGE', 'z', '0', '-1', 'WITHSCORES'],
     ['ZADD', 'z', 'NX', '5', 'a', '6', 'new'],
@@ -146,6 +147,19 @@ function coverageScript(): Step[] {
     ['ZMPOP', '1', 'p', 'MIN', 'COUNT', '1', 'COUNT', '1'],
     ['ZMPOP', '3', 'p', 'MIN'],
     ['ZMPOP', '1', 'p', 'MIN'],
+    ['ZADD', 'bp', '1', 'a', '2', 'b', '3', 'c', '4', 'd'],
+    ['BZPOPMIN', 'nokey', 'bp', '0'],
+    ['BZPOPMAX', 'bp', 'nokey', '1.5'],
+    ['BZMPOP', '0.01', '2', 'nokey', 'bp', 'MIN', 'COUNT', '5'],
+    ['EXISTS', 'bp'],
+    ['BZPOPMIN', 'nokey', '0.01'],
+    ['BZMPOP', '0.01', '1', 'nokey', 'MAX'],
+    ['BZPOPMIN', 'bp', 'x'],
+    ['BZPOPMIN', 'bp', '-1'],
+    ['BZMPOP', 'x', '1', 'bp', 'MIN'],
+    ['BZMPOP', '0', '0', 'bp', 'MIN'],
+    ['BZMPOP', '0', '1', 'bp', 'UP'],
+    ['BZPOPMIN', 'str', '0'],
     ['ZADD', 'u1', '1', 'a', '2', 'b', '3', 'c'],
     ['ZADD', 'u2', '10', 'b', '20', 'c', '30', 'd'],
     ['SADD', 'us', 'c', 'd', 'e'],
@@ -175,7 +189,6 @@ function coverageScript(): Step[] {
     ['ZADD', 'inf2', '-inf', 'a'],
     ['ZUNION', '2', 'inf1', 'inf2', 'WITHSCORES'],
     ['ZUNION', '1', 'inf1', 'WEIGHTS', '0', 'WITHSCORES'],
-    ['SET', 'str', 'x'],
     ['ZADD', 'str', '1', 'a'],
     ['ZRANGE', 'str', '0', '-1'],
     ['ZUNION', '2', 'u1', 'str'],
@@ -274,5 +287,106 @@ describe('sorted sets against real redis-server', () => {
     const steps = encodingScript()
     const r = await runBoth(pair, steps)
     expect(labelled(steps, r.engine)).toEqual(labelled(steps, r.redis))
+  })
+})
+
+describe('sorted set commands on the engine', () => {
+  it('BZPOPMIN blocks until another client adds, then replies key, member and score', async () => {
+    const b = await RawClient.connect(t.port)
+    const p = b.call('BZPOPMIN', 'q1', 'q2', '0')
+    await sleep(50)
+    expect(await c.call('ZADD', 'q2', '5', 'x', '7', 'y')).toBe(2)
+    expect(await p).toEqual(['q2', 'x', '5'])
+    expect(await c.call('ZRANGE', 'q2', '0', '-1')).toEqual(['y'])
+    b.close()
+  })
+
+  it('serves blocked clients first come first served and times out with a null array', async () => {
+    const a = await RawClient.connect(t.port)
+    const b = await RawClient.connect(t.port)
+    await b.call('HELLO', '3')
+    const pa = a.call('BZPOPMAX', 'fifo', '0')
+    await sleep(20)
+    const pb = b.call('BZMPOP', '0', '1', 'fifo', 'MAX', 'COUNT', '2')
+    await sleep(20)
+    await c.call('ZADD', 'fifo', '1', 'a', '2', 'b', '3', 'c')
+    expect(await pa).toEqual(['fifo', 'c', '3'])
+    expect(await pb).toEqual([
+      'fifo',
+      [
+        ['b', { double: 2 }],
+        ['a', { double: 1 }],
+      ],
+    ])
+    expect(await c.call('EXISTS', 'fifo')).toBe(0)
+    expect(await a.call('BZPOPMIN', 'fifo', '0.05')).toBe(null)
+    expect(await b.call('BZMPOP', '0.05', '1', 'fifo', 'MIN')).toBe(null)
+    a.close()
+    b.close()
+  })
+
+  it('does not block inside MULTI', async () => {
+    const m = await RawClient.connect(t.port)
+    await m.call('MULTI')
+    await m.call('BZPOPMIN', 'never', '0')
+    expect(await m.call('EXEC')).toEqual([null])
+    m.close()
+  })
+
+  it('publishes keyspace events for every change', async () => {
+    await c.call('CONFIG', 'SET', 'notify-keyspace-events', 'KEA')
+    const sub = await RawClient.connect(t.port)
+    await sub.call('PSUBSCRIBE', '__keyevent@0__:*')
+    await c.call('ZADD', 'ev', '1', 'a', '2', 'b')
+    await c.call('ZINCRBY', 'ev', '1', 'a')
+    await c.call('ZADD', 'ev', 'NX', '1', 'a')
+    await c.call('ZREM', 'ev', 'a')
+    await c.call('ZPOPMIN', 'ev')
+    await c.call('SADD', 'sev', '1', '2')
+    await c.call('SPOP', 'sev')
+    const [left] = (await c.call('SMEMBERS', 'sev')) as string[]
+    await c.call('SMOVE', 'sev', 'sev2', left)
+    const events: string[] = []
+    for (let i = 0; i < 10; i++) {
+      const msg = (await sub.next()) as string[]
+      events.push(msg[2].replace('__keyevent@0__:', '') + ' ' + msg[3])
+    }
+    expect(events).toEqual([
+      'zadd ev',
+      'zincr ev',
+      'zrem ev',
+      'zpopmin ev',
+      'del ev',
+      'sadd sev',
+      'spop sev',
+      'srem sev',
+      'del sev',
+      'sadd sev2',
+    ])
+    sub.close()
+    await c.call('CONFIG', 'SET', 'notify-keyspace-events', '')
+  })
+
+  it('COPY and MEMORY USAGE see independent copies and sizes that follow the contents', async () => {
+    await c.call('DEL', 'm1', 'm2')
+    await c.call('ZADD', 'm1', '1', 'a', '2', 'b')
+    const small = (await c.call('MEMORY', 'USAGE', 'm1')) as number
+    for (let i = 0; i < 200; i++) await c.call('ZADD', 'm1', String(i), 'member-' + i)
+    expect(await c.call('OBJECT', 'ENCODING', 'm1')).toBe('skiplist')
+    const big = (await c.call('MEMORY', 'USAGE', 'm1')) as number
+    expect(big).toBeGreaterThan(small * 10)
+    expect(await c.call('COPY', 'm1', 'm2')).toBe(1)
+    await c.call('ZREM', 'm1', 'a')
+    expect(await c.call('ZSCORE', 'm2', 'a')).toBe('1')
+    expect(await c.call('ZCARD', 'm2')).toBe(202)
+    expect(await c.call('OBJECT', 'ENCODING', 'm2')).toBe('skiplist')
+  })
+
+  it('rejects a NaN produced by INCR and keeps the score', async () => {
+    await c.call('ZADD', 'n', '+inf', 'a')
+    expect(await c.call('ZINCRBY', 'n', '-inf', 'a')).toEqual(
+      new ReplyError('ERR resulting score is not a number (NaN)'),
+    )
+    expect(await c.call('ZSCORE', 'n', 'a')).toBe('inf')
   })
 })

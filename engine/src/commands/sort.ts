@@ -97,7 +97,7 @@ function sortGeneric(readonly: boolean) {
     // As Redis, SORT converts a listpack zset to a skiplist before reading it.
     if (v instanceof ZSetValue) v.convertToSkiplist()
 
-    let len = v === undefined ? 0 : v.length
+    const len = v === undefined ? 0 : v.length
     let start = limitStart < 0 ? 0 : limitStart
     let end = limitCount < 0 ? len - 1 : start + limitCount - 1
     if (start >= len) {
@@ -126,7 +126,6 @@ function sortGeneric(readonly: boolean) {
         end -= start
         start = 0
       }
-      len = items.length
     } else if (v instanceof ListValue) {
       items = v.ql.toArray().map(item)
     } else if (v instanceof SetValue) {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { RawClient, ReplyError, requireProgram, startServer, type TestServer } from './helpers.js'
-import { runOnBoth, type Step } from './compare.js'
+import { eventsOnBoth, runOnBoth, type Step } from './compare.js'
 import { FLAG_RAW } from '../src/keyspace/dict.js'
 import { SetValue } from '../src/types/set.js'
 
@@ -206,6 +206,12 @@ describe('compared with redis-server 7.0', () => {
     const script = bitScript()
     const { engine, redis } = await runOnBoth(script)
     expect(engine.length).toBe(script.length)
+    expect(engine).toEqual(redis)
+  })
+
+  it.runIf(requireProgram('redis-server'))('publishes the same keyspace events', async () => {
+    const { engine, redis } = await eventsOnBoth(bitScript())
+    expect(engine.length).toBeGreaterThan(20)
     expect(engine).toEqual(redis)
   })
 })

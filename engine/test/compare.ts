@@ -1,6 +1,7 @@
 // Differential testing against a real redis-server: runs one script of commands on the engine and
 // on Redis and lets the test assert that every reply is identical. `ENCODING key` is answered by
 // OBJECT ENCODING on Redis and by the engine's own stored encoding, so encodings are compared too.
+// With `events`, a subscriber records every keyspace notification the script causes.
 
 import { RawClient, startRealRedis, startServer, type Reply } from './helpers.js'
 import { FLAG_RAW } from '../src/keyspace/dict.js'
@@ -45,6 +46,24 @@ async function run(port: number, script: Step[], srv: Server | null, resp3: bool
   return out
 }
 
+/** The keyspace events (channel and key) published while script runs with every event class on. */
+async function events(port: number, script: Step[], srv: Server | null): Promise<string[]> {
+  const sub = await RawClient.connect(port)
+  try {
+    await sub.call('PSUBSCRIBE', '__key*__:*', 'script-done')
+    await sub.next()
+    await run(port, [...script, ['PUBLISH', 'script-done', 'x']], srv, false)
+    const out: string[] = []
+    for (;;) {
+      const [, , channel, payload] = (await sub.next()) as string[]
+      if (channel === 'script-done') return out
+      out.push(`${channel} ${payload}`)
+    }
+  } finally {
+    sub.close()
+  }
+}
+
 /** Runs script on a fresh engine and a fresh redis-server (RESP2, or RESP3 after HELLO 3); returns both reply lists. */
 export async function runOnBoth(
   script: Step[],
@@ -56,6 +75,19 @@ export async function runOnBoth(
     const engine = await run(t.port, script, t.srv, resp3)
     const redis = await run(r.port, script, null, resp3)
     return { engine, redis }
+  } finally {
+    await t.close()
+    await r.close()
+  }
+}
+
+/** The keyspace notifications script publishes on the engine and on redis-server, in order. */
+export async function eventsOnBoth(script: Step[]): Promise<{ engine: string[]; redis: string[] }> {
+  const args = ['--notify-keyspace-events', 'KEA']
+  const t = await startServer(args)
+  const r = await startRealRedis(args)
+  try {
+    return { engine: await events(t.port, script, t.srv), redis: await events(r.port, script, null) }
   } finally {
     await t.close()
     await r.close()

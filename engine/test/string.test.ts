@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { RawClient, ReplyError, requireProgram, startServer, type TestServer } from './helpers.js'
-import { runOnBoth, type Step } from './compare.js'
+import { eventsOnBoth, runOnBoth, type Step } from './compare.js'
 import { FLAG_RAW } from '../src/keyspace/dict.js'
 import { stringEncoding } from '../src/types/string.js'
 import { SetValue } from '../src/types/set.js'
@@ -654,6 +654,12 @@ describe('compared with redis-server 7.0', () => {
   it.runIf(requireProgram('redis-server'))('gives identical replies to a script of string commands', async () => {
     const { engine, redis } = await runOnBoth(SCRIPT)
     expect(engine.length).toBe(SCRIPT.length)
+    expect(engine).toEqual(redis)
+  })
+
+  it.runIf(requireProgram('redis-server'))('publishes the same keyspace events for the script', async () => {
+    const { engine, redis } = await eventsOnBoth(SCRIPT)
+    expect(engine.length).toBeGreaterThan(100)
     expect(engine).toEqual(redis)
   })
 

@@ -24,7 +24,9 @@ describe('connection commands', () => {
 
   it('rejects unknown commands and wrong arity with Redis texts', async () => {
     const c = await RawClient.connect(t.port)
-    expect(await c.call('NOPE', 'a', 'b')).toEqual(new ReplyError("ERR unknown command 'NOPE', with args beginning with: 'a' 'b' "))
+    expect(await c.call('NOPE', 'a', 'b')).toEqual(
+      new ReplyError("ERR unknown command 'NOPE', with args beginning with: 'a' 'b' "),
+    )
     expect(await c.call('GET')).toEqual(new ReplyError("ERR wrong number of arguments for 'get' command"))
     expect(await c.call('CLIENT', 'NOPE')).toEqual(new ReplyError("ERR unknown subcommand 'NOPE'. Try CLIENT HELP."))
     c.close()
@@ -63,7 +65,9 @@ describe('requirepass', () => {
     try {
       const c = await RawClient.connect(s.port)
       expect(await c.call('GET', 'x')).toEqual(new ReplyError('NOAUTH Authentication required.'))
-      expect(await c.call('AUTH', 'wrong')).toEqual(new ReplyError('WRONGPASS invalid username-password pair or user is disabled.'))
+      expect(await c.call('AUTH', 'wrong')).toEqual(
+        new ReplyError('WRONGPASS invalid username-password pair or user is disabled.'),
+      )
       expect(await c.call('AUTH', 's3cret')).toBe('OK')
       expect(await c.call('GET', 'x')).toBe(null)
       const d = await RawClient.connect(s.port)
@@ -75,5 +79,22 @@ describe('requirepass', () => {
     } finally {
       await s.close()
     }
+  })
+})
+
+describe('SELECT', () => {
+  it('switches databases with Redis range errors', async () => {
+    const c = await RawClient.connect(t.port)
+    expect(await c.call('SELECT', '3')).toBe('OK')
+    expect(await c.call('SET', 'in3', 'x')).toBe('OK')
+    expect(await c.call('SELECT', '0')).toBe('OK')
+    expect(await c.call('GET', 'in3')).toBe(null)
+    expect(await c.call('SELECT', '16')).toEqual(new ReplyError('ERR DB index is out of range'))
+    expect(await c.call('SELECT', '-1')).toEqual(new ReplyError('ERR DB index is out of range'))
+    expect(await c.call('SELECT', '99999999999')).toEqual(
+      new ReplyError('ERR value is out of range, value must between -2147483648 and 2147483647'),
+    )
+    expect(await c.call('SELECT', 'x')).toEqual(new ReplyError('ERR value is not an integer or out of range'))
+    c.close()
   })
 })

@@ -125,6 +125,10 @@ function select(c: Client, argv: string[], srv: Server): void {
     c.error('ERR value is not an integer or out of range')
     return
   }
+  if (id < -2147483648 || id > 2147483647) {
+    c.error('ERR value is out of range, value must between -2147483648 and 2147483647')
+    return
+  }
   if (id < 0 || id >= srv.keyspace.dbs.length) {
     c.error('ERR DB index is out of range')
     return

@@ -215,6 +215,22 @@ describe('GETSET, GETDEL, GETEX', () => {
     expect(events).toEqual(['$:set:k', 'g:del:k'])
   })
 
+  it('GETDEL and GETEX propagate UNLINK when lazyfree-lazy-user-del / lazyfree-lazy-expire are on', async () => {
+    const s = await startServer(['--lazyfree-lazy-user-del', 'yes', '--lazyfree-lazy-expire', 'yes'])
+    const seen: string[][] = []
+    s.srv.hooks.propagate.push((_db, argv) => seen.push([...argv]))
+    const d = await RawClient.connect(s.port)
+    await d.call('MSET', 'a', '1', 'b', '2')
+    expect(await d.call('GETDEL', 'a')).toBe('1')
+    expect(await d.call('GETEX', 'b', 'EXAT', '1')).toBe('2')
+    expect(seen.slice(1)).toEqual([
+      ['UNLINK', 'a'],
+      ['UNLINK', 'b'],
+    ])
+    d.close()
+    await s.close()
+  })
+
   it('GETEX sets, persists or deletes and propagates PEXPIREAT, PERSIST or DEL', async () => {
     await c.call('SET', 'k', 'v')
     expect(await c.call('GETEX', 'k')).toBe('v')

@@ -193,7 +193,7 @@ function getdel(c: Client, argv: string[], srv: Server): void {
   const key = argv[1]
   if (!replyGet(c, key)) return
   if (c.db.delete(key)) {
-    c.propagateArgv = ['DEL', key]
+    c.propagateArgv = [srv.config.getBool('lazyfree-lazy-user-del') ? 'UNLINK' : 'DEL', key]
     srv.notify('g', 'del', key, c.db.id)
     srv.dirty++
   }
@@ -223,7 +223,7 @@ function getex(c: Client, argv: string[], srv: Server): void {
   if (o.flags & (EXAT | PXAT) && when <= srv.now() && !srv.loading) {
     // An absolute time already in the past deletes the key now.
     db.delete(key)
-    c.propagateArgv = ['DEL', key]
+    c.propagateArgv = [srv.config.getBool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]
     srv.notify('g', 'del', key, db.id)
     srv.dirty++
   } else if (o.expireAt !== 0) {

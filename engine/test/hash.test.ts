@@ -264,6 +264,54 @@ describe('hash commands compared with redis-server', () => {
   })
 })
 
+/** A seeded random sequence of hash commands over a few keys, fields and values. */
+function randomHashScript(seed: number, n: number): Step[] {
+  let x = seed
+  const rnd = (k: number): number => {
+    x = (x * 1103515245 + 12345) & 0x7fffffff
+    return x % k
+  }
+  const key = (): string => ['ha', 'hb'][rnd(2)]
+  const field = (): string => (rnd(20) === 0 ? 'F'.repeat(65) : `f${rnd(12)}`)
+  const val = (): string => (rnd(10) === 0 ? 'v'.repeat(rnd(80)) : String(rnd(200) - 100))
+  const gens: (() => Step)[] = [
+    () => ['HSET', key(), field(), val(), field(), val()],
+    () => ['HSETNX', key(), field(), val()],
+    () => ['HGET', key(), field()],
+    () => ['HMGET', key(), field(), field()],
+    () => ['HDEL', key(), field(), field()],
+    () => ['HEXISTS', key(), field()],
+    () => ['HLEN', key()],
+    () => ['HSTRLEN', key(), field()],
+    () => ['HINCRBY', key(), field(), String(rnd(20) - 10)],
+    () => ['HINCRBYFLOAT', key(), field(), (rnd(100) / 8 - 5).toString()],
+    () => ['HGETALL', key()],
+    () => ['HKEYS', key()],
+    () => ['OBJECT', 'ENCODING', key()],
+  ]
+  const steps: Step[] = []
+  for (let i = 0; i < n; i++) steps.push(gens[rnd(gens.length)]())
+  return steps
+}
+
+describe('random hash command sequences', () => {
+  let pair: Pair
+  beforeAll(async () => {
+    if (HAVE_REDIS) pair = await startPair(['--hash-max-listpack-entries', '8'])
+  })
+  afterAll(async () => {
+    await pair?.close()
+  })
+
+  it.skipIf(!HAVE_REDIS)('give identical replies on the engine and on redis-server', async () => {
+    for (const seed of [11, 12, 13]) {
+      const steps = randomHashScript(seed, 500)
+      const { engine, redis } = await runBoth(pair, steps, { normalise })
+      expect(labelled(steps, engine)).toEqual(labelled(steps, redis))
+    }
+  })
+})
+
 describe('hash commands', () => {
   it('replies HGETALL as a RESP3 map and HRANDFIELD WITHVALUES as pairs', async () => {
     const c = await RawClient.connect(t.port)

@@ -233,6 +233,62 @@ describe('list commands compared with redis-server', () => {
   })
 })
 
+/** A seeded random sequence of list commands over a few keys, values and indexes. */
+function randomListScript(seed: number, n: number): Step[] {
+  let x = seed
+  const rnd = (k: number): number => {
+    x = (x * 1103515245 + 12345) & 0x7fffffff
+    return x % k
+  }
+  const key = (): string => ['la', 'lb', 'lc'][rnd(3)]
+  const val = (): string => (rnd(4) === 0 ? 'v'.repeat(rnd(120)) : String(rnd(6) - 2))
+  const idx = (): string => String(rnd(14) - 7)
+  const side = (): string => (rnd(2) ? 'LEFT' : 'RIGHT')
+  const gens: (() => Step)[] = [
+    () => ['LPUSH', key(), val(), val()],
+    () => ['RPUSH', key(), val()],
+    () => ['LPUSHX', key(), val()],
+    () => ['RPUSHX', key(), val()],
+    () => ['LPOP', key()],
+    () => ['RPOP', key(), String(rnd(4))],
+    () => ['LLEN', key()],
+    () => ['LINDEX', key(), idx()],
+    () => ['LSET', key(), idx(), val()],
+    () => ['LRANGE', key(), idx(), idx()],
+    () => ['LINSERT', key(), rnd(2) ? 'BEFORE' : 'AFTER', val(), val()],
+    () => ['LREM', key(), idx(), val()],
+    () => ['LTRIM', key(), idx(), idx()],
+    () => ['LPOS', key(), val(), 'RANK', String(rnd(2) ? 1 + rnd(3) : -1 - rnd(3)), 'COUNT', String(rnd(3))],
+    () => ['LMOVE', key(), key(), side(), side()],
+    () => ['RPOPLPUSH', key(), key()],
+    () => ['LMPOP', '2', key(), key(), side(), 'COUNT', String(1 + rnd(3))],
+    () => ['BLPOP', key(), key(), '0.01'],
+    () => ['BLMOVE', key(), key(), side(), side(), '0.01'],
+  ]
+  const steps: Step[] = []
+  for (let i = 0; i < n; i++) steps.push(gens[rnd(gens.length)]())
+  for (const k of ['la', 'lb', 'lc']) steps.push(['LRANGE', k, '0', '-1'], ['DUMP', k])
+  return steps
+}
+
+describe('random list command sequences', () => {
+  let pair: Pair
+  beforeAll(async () => {
+    if (HAVE_REDIS) pair = await startPair(['--rdbcompression', 'no', '--list-max-listpack-size', '5'])
+  })
+  afterAll(async () => {
+    await pair?.close()
+  })
+
+  it.skipIf(!HAVE_REDIS)('give identical replies on the engine and on redis-server', async () => {
+    for (const seed of [1, 2, 3]) {
+      const steps = randomListScript(seed, 400)
+      const { engine, redis } = await runBoth(pair, steps)
+      expect(labelled(steps, engine)).toEqual(labelled(steps, redis))
+    }
+  })
+})
+
 describe('list commands', () => {
   it('reports quicklist encoding and a size that grows with the data', async () => {
     const c = await client()

@@ -277,7 +277,21 @@ function zlexcount(c: Client, argv: string[]): void {
     return
   }
   const first = z.firstInLexRange(r)
-  c.int(first < 0 ? 0 : z.lastInLexRange(r) - first + 1)
+  if (first < 0) c.int(0)
+  // Redis counts a listpack forward from the first match and a skiplist by ranks; they differ
+  // only when members are not in lex order (mixed scores).
+  else if (z.encoding() === 'listpack') c.int(lexRunLength(z, first, r))
+  else c.int(z.lastInLexRange(r) - first + 1)
+}
+
+/** Entries from rank `first` on that stay within the lex range's max. */
+function lexRunLength(z: ZSetValue, first: number, r: LexRange): number {
+  let n = 0
+  z.walk(first, false, (m) => {
+    if (!lexLteMax(m, r)) return false
+    n++
+  })
+  return n
 }
 
 // ---- ZRANGE family ----
@@ -499,7 +513,11 @@ function zremrange(kind: 'rank' | 'score' | 'lex') {
         c.error('ERR min or max not valid string range item')
         return
       }
-      bounds = (z) => [z.firstInLexRange(r), z.lastInLexRange(r)]
+      // zzlDeleteRangeByLex / zslDeleteRangeByLex: forward from the first match while <= max.
+      bounds = (z) => {
+        const first = z.firstInLexRange(r)
+        return [first, first < 0 ? -1 : first + lexRunLength(z, first, r) - 1]
+      }
     }
     const z = readZset(c, key, true)
     if (z === undefined) return

@@ -55,6 +55,7 @@ function lpScore(score: number): number {
 
 /** The listpack entry text of a stored score: exact integer digits, else %.17g. */
 export function lpScoreText(score: number): string {
+  if (Number.isSafeInteger(score)) return String(score)
   return isLpIntScore(score) ? BigInt(score).toString() : formatDouble(score)
 }
 

@@ -649,6 +649,39 @@ function floatScript(): Step[] {
   return script
 }
 
+/** Random strings edited and read by range, and LCS over a small alphabet so matches split often. */
+function rangeScript(): Step[] {
+  let seed = 99
+  const rand = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+    return Math.floor((seed / 2 ** 32) * n)
+  }
+  const word = (max: number, alphabet: string): string =>
+    Array.from({ length: rand(max + 1) }, () => alphabet[rand(alphabet.length)]).join('')
+  const script: Step[] = []
+  for (let i = 0; i < 60; i++) {
+    const key = `s${rand(4)}`
+    switch (rand(5)) {
+      case 0:
+        script.push(['SETRANGE', key, rand(12), word(5, 'xyz\0\xff')])
+        break
+      case 1:
+        script.push(['APPEND', key, word(4, 'abc')])
+        break
+      case 2:
+        script.push(['GETRANGE', key, rand(30) - 15, rand(30) - 15])
+        break
+      case 3:
+        script.push(['SET', `l${rand(2)}`, word(14, 'ab1')])
+        break
+      default:
+        script.push(['LCS', 'l0', 'l1', 'IDX', 'MINMATCHLEN', rand(3), 'WITHMATCHLEN'], ['LCS', 'l1', 'l0'])
+    }
+    script.push(['GET', key], ['ENCODING', key])
+  }
+  return script
+}
+
 const FAMILY = ['get', 'set', 'setnx', 'setex', 'psetex', 'getset', 'getdel', 'getex', 'mget', 'mset', 'msetnx']
   .concat(['incr', 'decr', 'incrby', 'decrby', 'incrbyfloat', 'append', 'strlen', 'getrange', 'substr', 'setrange'])
   .concat(['lcs', 'setbit', 'getbit', 'bitcount', 'bitpos', 'bitop'])
@@ -670,6 +703,12 @@ describe('compared with redis-server 7.0', () => {
   it.runIf(requireProgram('redis-server'))('gives identical replies to a script of string commands', async () => {
     const { engine, redis } = await runOnBoth(SCRIPT)
     expect(engine.length).toBe(SCRIPT.length)
+    expect(engine).toEqual(redis)
+  })
+
+  it.runIf(requireProgram('redis-server'))('agrees on random range edits and LCS matches', async () => {
+    const script = rangeScript()
+    const { engine, redis } = await runOnBoth(script)
     expect(engine).toEqual(redis)
   })
 

@@ -112,7 +112,7 @@ function coverageScript(): Step[] {
     ['SSCAN', 'r', '0', 'TYPE', 'set'],
     ['SSCAN', 'r', '0', 'MATCH'],
     ['SSCAN', 'nokey', '0', 'COUNT', '0'],
-    ['SSCAN', 'r', '-1'],
+    ['SSCAN', 'r', '18446744073709551616'],
     ['SSCAN', 'r', ''],
     ['SET', 'str', 'v'],
     ['SADD', 'str', 'a'],
@@ -243,4 +243,69 @@ describe('set commands on the engine', () => {
     )
     expect(await c.call('GET', 'str')).toBe('v')
   })
+})
+
+function lcg(seed: number): (n: number) => number {
+  return (n) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff
+    return seed % n
+  }
+}
+
+/** A random sequence of set commands whose replies are deterministic up to order. */
+function randomScript(seed: number, length: number): Step[] {
+  const r = lcg(seed)
+  const key = (): string => ['sa', 'sb', 'sc'][r(3)]
+  const member = (): string => (r(4) === 0 ? 'w' + r(6) : String(r(30) - 10))
+  const steps: Step[] = [['CONFIG', 'SET', 'set-max-intset-entries', '10']]
+  for (let i = 0; i < length; i++) {
+    const k = key()
+    switch (r(10)) {
+      case 0:
+      case 1:
+      case 2:
+        steps.push(['SADD', k, member(), member(), member()])
+        break
+      case 3:
+        steps.push(['SREM', k, member(), member()])
+        break
+      case 4:
+        steps.push(['SMOVE', k, key(), member()])
+        break
+      case 5:
+        steps.push([['SINTER', 'SUNION', 'SDIFF'][r(3)], k, key()])
+        break
+      case 6:
+        steps.push([['SINTERSTORE', 'SUNIONSTORE', 'SDIFFSTORE'][r(3)], key(), k, key()])
+        break
+      case 7:
+        steps.push(['SINTERCARD', '2', k, key(), 'LIMIT', String(r(4))], ['SMISMEMBER', k, member(), member()])
+        break
+      case 8:
+        steps.push(['SPOP', k, '100'])
+        break
+      default:
+        steps.push(['SCARD', k], ['OBJECT', 'ENCODING', k], ['SMEMBERS', k])
+    }
+  }
+  for (const k of ['sa', 'sb', 'sc']) steps.push(['SMEMBERS', k], ['OBJECT', 'ENCODING', k])
+  return steps
+}
+
+describe('random set sequences against real redis-server', () => {
+  let pair: Pair
+  beforeAll(async () => {
+    if (HAVE_REDIS) pair = await startPair()
+  })
+  afterAll(async () => {
+    if (HAVE_REDIS) await pair.close()
+  })
+
+  for (const seed of [1, 2, 3]) {
+    it.runIf(HAVE_REDIS)(`gives identical replies and encodings (seed ${seed})`, async () => {
+      const steps = randomScript(seed, 300)
+      const r = await runBoth(pair, steps, { resp3: seed === 2, normalise })
+      expect(labelled(steps, r.engine)).toEqual(labelled(steps, r.redis))
+    })
+  }
 })

@@ -374,7 +374,7 @@ function incrbyfloat(c: Client, argv: string[], srv: Server): void {
 // ---- Byte ranges ----
 
 /** checkStringLength: false (after replying) when a string would outgrow proto-max-bulk-len. */
-export function checkStringLength(c: Client, srv: Server, size: number): boolean {
+function checkStringLength(c: Client, srv: Server, size: number): boolean {
   if (size > srv.config.getInt('proto-max-bulk-len')) {
     c.error('ERR string exceeds maximum allowed size (proto-max-bulk-len)')
     return false

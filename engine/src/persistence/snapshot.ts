@@ -20,8 +20,8 @@ export interface SnapshotSink {
 /** CPU budget of one walk slice while clients are active, and while the server is idle (ms). */
 const BUSY_SLICE_MS = 1
 const IDLE_SLICE_MS = 8
-/** How many slots the walk visits between clock reads. */
-const CHECK_EVERY = 64
+/** How many slots the walk visits between clock reads (a big collection takes a while to encode). */
+const CHECK_EVERY = 8
 
 const PENDING = 0
 const DONE = 1

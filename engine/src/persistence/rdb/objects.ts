@@ -10,7 +10,6 @@ import { ZSetValue } from '../../types/zset.js'
 import { Listpack, lpEncode } from '../../types/listpack.js'
 import { HashValue, hashLimits } from '../../types/hash.js'
 import { cmpMember } from '../../types/skiplist.js'
-import { formatDouble } from '../../util/numbers.js'
 import { ListValue } from '../../types/list.js'
 import type { Config } from '../../server/config.js'
 import type { RdbEncoder } from './writer.js'
@@ -106,14 +105,7 @@ export function buildValue(rv: RdbValue, config: Config, rdbType: number): Value
       if (rv.members.length === 0) return null
       const maxEntries = config.getInt('zset-max-listpack-entries')
       const { members, scores } = rv
-      if ((rdbType === K.RDB_TYPE_ZSET_LISTPACK || rdbType === K.RDB_TYPE_ZSET_ZIPLIST) && isSorted(members, scores)) {
-        const flat: string[] = new Array(members.length * 2)
-        for (let i = 0; i < members.length; i++) {
-          flat[2 * i] = members[i]
-          flat[2 * i + 1] = formatDouble(scores[i])
-        }
-        return ZSetValue.fromListpack(flat, maxEntries)
-      }
+      if (rv.listpack && isSorted(members, scores)) return ZSetValue.fromListpack(rv.listpack, maxEntries)
       const pairs: [string, number][] = members.map((m, i) => [m, scores[i]])
       return ZSetValue.fromEntries(pairs, { maxEntries, maxValue: config.getInt('zset-max-listpack-value') })
     }
@@ -121,23 +113,41 @@ export function buildValue(rv: RdbValue, config: Config, rdbType: number): Value
       if (rv.pairs.length === 0) return null
       const limits = hashLimits(config)
       if (rdbType === K.RDB_TYPE_HASH_LISTPACK || rdbType === K.RDB_TYPE_HASH_ZIPLIST) {
-        return hashFromListpack(rv.pairs, limits.maxEntries)
+        return hashFromListpack(rv.pairs, rv.listpackBytes, limits.maxEntries)
       }
       return HashValue.fromPairs(rv.pairs, limits)
     }
     case 'list': {
-      if (rv.items.length === 0) return null
       const l = ListValue.create(config.getInt('list-max-listpack-size'))
-      for (const item of rv.items) l.ql.pushTail(item)
-      return l
+      const ql = l.ql
+      const sizes = rv.nodeBytes
+      if (sizes !== null) {
+        // Packed nodes are adopted as stored, as quicklistAppendListpack does on load.
+        rv.nodes.forEach((entries, i) => {
+          ql.nodes.push(adoptListpack(entries, sizes[i]))
+          ql.count += entries.length
+        })
+      } else {
+        for (const node of rv.nodes) for (const item of node) ql.pushTail(item)
+      }
+      return ql.count === 0 ? null : l
     }
   }
 }
 
+/** A Listpack around decoded entries whose serialized size is known (the blob they came from). */
+function adoptListpack(entries: string[], bytes: number | undefined): Listpack {
+  if (bytes === undefined) return new Listpack(entries)
+  const lp = new Listpack()
+  lp.entries = entries
+  lp.bytes = bytes
+  return lp
+}
+
 /** A hash kept in the listpack it was stored in, converted only when it has too many fields. */
-function hashFromListpack(pairs: string[], maxEntries: number): HashValue {
+function hashFromListpack(pairs: string[], bytes: number | undefined, maxEntries: number): HashValue {
   const h = new HashValue()
-  h.lp = new Listpack(pairs)
+  h.lp = adoptListpack(pairs, bytes)
   if (pairs.length / 2 > maxEntries) h.convert()
   return h
 }

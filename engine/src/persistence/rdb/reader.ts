@@ -62,11 +62,16 @@ export class BufferSource implements ByteSource {
 
 export type RdbValue =
   | { type: 'string'; value: string }
-  | { type: 'list'; items: string[] }
+  /**
+   * `nodes` as stored (one for plain and ziplist lists); `nodeBytes` are the listpack sizes when
+   * every node was a packed listpack (QUICKLIST_2), so the loader can adopt them as they are.
+   */
+  | { type: 'list'; nodes: string[][]; nodeBytes: number[] | null }
   | { type: 'set'; members: string[] }
-  /** Flattened field, value, field, value... */
-  | { type: 'hash'; pairs: string[] }
-  | { type: 'zset'; members: string[]; scores: number[] }
+  /** Flattened field, value, field, value...; `listpackBytes` when stored as a listpack (type 16). */
+  | { type: 'hash'; pairs: string[]; listpackBytes?: number }
+  /** `listpack`: the stored (member, score text) entries of a ziplist/listpack zset, in file order. */
+  | { type: 'zset'; members: string[]; scores: number[]; listpack?: string[] }
 
 /** Elements in a decoded value (a string counts as 1). */
 export function rdbValueLength(v: RdbValue): number {
@@ -74,7 +79,7 @@ export function rdbValueLength(v: RdbValue): number {
     case 'string':
       return 1
     case 'list':
-      return v.items.length
+      return v.nodes.reduce((n, node) => n + node.length, 0)
     case 'set':
     case 'zset':
       return v.members.length
@@ -483,9 +488,11 @@ export class RdbParser {
 
 /** One value of RDB type t (also used for DUMP payloads). */
 export function readValue(inp: RdbInput, t: number, at: number): RdbValue {
+  let blobBytes = 0
   const blob = (decode: (b: Buffer) => string[], what: string): string[] => {
     const start = inp.offset
     const b = inp.blob()
+    blobBytes = b.length
     try {
       return decode(b)
     } catch (e) {
@@ -502,7 +509,7 @@ export function readValue(inp: RdbInput, t: number, at: number): RdbValue {
       const n = inp.len()
       const items: string[] = new Array(n)
       for (let i = 0; i < n; i++) items[i] = inp.str()
-      return { type: 'list', items }
+      return { type: 'list', nodes: [items], nodeBytes: null }
     }
     case K.RDB_TYPE_SET: {
       const n = inp.len()
@@ -553,10 +560,11 @@ export function readValue(inp: RdbInput, t: number, at: number): RdbValue {
     }
     case K.RDB_TYPE_HASH_ZIPLIST:
     case K.RDB_TYPE_HASH_LISTPACK: {
-      const pairs = t === K.RDB_TYPE_HASH_ZIPLIST ? blob(ziplistDecode, 'ziplist') : blob(lpDecode, 'listpack')
+      const lp = t === K.RDB_TYPE_HASH_LISTPACK
+      const pairs = lp ? blob(lpDecode, 'listpack') : blob(ziplistDecode, 'ziplist')
       if (pairs.length % 2 !== 0) inp.fail('hash with an odd number of entries', at)
       uniqueFields(inp, pairs, at)
-      return { type: 'hash', pairs }
+      return lp ? { type: 'hash', pairs, listpackBytes: blobBytes } : { type: 'hash', pairs }
     }
     case K.RDB_TYPE_ZSET_ZIPLIST:
     case K.RDB_TYPE_ZSET_LISTPACK: {
@@ -573,15 +581,16 @@ export function readValue(inp: RdbInput, t: number, at: number): RdbValue {
         scores[i] = v as number
       }
       unique(inp, members, 'zset member', at)
-      return { type: 'zset', members, scores }
+      return { type: 'zset', members, scores, listpack: flat }
     }
     case K.RDB_TYPE_LIST_ZIPLIST:
-      return { type: 'list', items: blob(ziplistDecode, 'ziplist') }
+      return { type: 'list', nodes: [blob(ziplistDecode, 'ziplist')], nodeBytes: null }
     case K.RDB_TYPE_LIST_QUICKLIST:
     case K.RDB_TYPE_LIST_QUICKLIST_2: {
-      const nodes = inp.len()
-      let items: string[] = []
-      for (let i = 0; i < nodes; i++) {
+      const count = inp.len()
+      const nodes: string[][] = []
+      let nodeBytes: number[] | null = t === K.RDB_TYPE_LIST_QUICKLIST_2 ? [] : null
+      for (let i = 0; i < count; i++) {
         let container = K.QUICKLIST_NODE_CONTAINER_PACKED
         if (t === K.RDB_TYPE_LIST_QUICKLIST_2) {
           container = inp.len()
@@ -590,14 +599,17 @@ export function readValue(inp: RdbInput, t: number, at: number): RdbValue {
           }
         }
         if (container === K.QUICKLIST_NODE_CONTAINER_PLAIN) {
-          items.push(inp.str())
+          nodes.push([inp.str()])
+          nodeBytes = null
           continue
         }
         const part = t === K.RDB_TYPE_LIST_QUICKLIST ? blob(ziplistDecode, 'ziplist') : blob(lpDecode, 'listpack')
         // Empty nodes are skipped silently, as Redis does.
-        items = items.length === 0 ? part : items.concat(part)
+        if (part.length === 0) continue
+        nodes.push(part)
+        nodeBytes?.push(blobBytes)
       }
-      return { type: 'list', items }
+      return { type: 'list', nodes, nodeBytes }
     }
     default: {
       const name = K.RDB_TYPE_NAMES[t]

@@ -167,7 +167,15 @@ export class RdbEncoder {
       return
     }
     this.room(n)
-    this.pos += this.buf.write(s, this.pos, n, 'latin1')
+    if (n <= 32) {
+      // A byte loop beats Buffer#write's call overhead for the many short keys and values.
+      const b = this.buf
+      let p = this.pos
+      for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i)
+      this.pos = p
+    } else {
+      this.pos += this.buf.write(s, this.pos, n, 'latin1')
+    }
   }
 
   /** A byte blob written as an RDB string (listpacks, intsets), compressed like any string. */

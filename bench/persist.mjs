@@ -1,0 +1,220 @@
+// `npm run bench:persist`: RDB persistence side by side with real Redis (when redis-server is on
+// PATH) on BENCH_PERSIST_KEYS string keys (default 1,000,000) plus BENCH_PERSIST_COLLECTIONS
+// hashes, lists and zsets (default 10,000 each) of 100 fields: SAVE time, BGSAVE time, file size,
+// load time at start, GET p99 idle vs during back-to-back BGSAVEs, and peak memory (PSS, which
+// counts a fork's copy-on-write pages once) during a BGSAVE under a write load.
+
+import { connect } from 'node:net'
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { command, has, info, loadStrings, startServer, table } from './lib.mjs'
+
+const KEYS = Number(process.env.BENCH_PERSIST_KEYS ?? 1_000_000)
+const COLLECTIONS = Number(process.env.BENCH_PERSIST_COLLECTIONS ?? 10_000)
+const FIELDS = 100
+const LATENCY_MS = Number(process.env.BENCH_PERSIST_LATENCY_MS ?? 3000)
+const LATENCY_CLIENTS = 4
+
+/** Pipelines `n` commands built by make(i) over one connection; every reply is one line. */
+function pipeline(port, n, make) {
+  return new Promise((resolve, reject) => {
+    const s = connect({ port, host: '127.0.0.1' })
+    let acked = 0
+    let sent = 0
+    const batch = 500
+    const send = () => {
+      let chunk = ''
+      const end = Math.min(n, sent + batch)
+      for (; sent < end; sent++) {
+        const args = make(sent)
+        chunk += `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')
+      }
+      if (chunk) s.write(chunk)
+    }
+    s.on('data', (d) => {
+      for (let i = 0; i < d.length; i++) if (d[i] === 10) acked++
+      if (acked >= n) {
+        s.end()
+        resolve()
+      } else if (sent - acked < batch * 2) send()
+    })
+    s.on('error', reject)
+    s.on('connect', () => {
+      send()
+      send()
+    })
+  })
+}
+
+async function populate(port) {
+  await loadStrings(port, KEYS, 16)
+  const fields = (i, f) => Array.from({ length: FIELDS }, (_, k) => f(k, i)).flat()
+  await pipeline(port, COLLECTIONS, (i) => ['HSET', `hash:${i}`, ...fields(i, (k) => [`field:${k}`, `value:${k}:${i}`])])
+  await pipeline(port, COLLECTIONS, (i) => ['RPUSH', `list:${i}`, ...fields(i, (k) => [`element:${k}:${i}`])])
+  await pipeline(port, COLLECTIONS, (i) => ['ZADD', `zset:${i}`, ...fields(i, (k) => [String(k * 1.5), `member:${k}`])])
+}
+
+/** Proportional set size of a process and its children (a forked BGSAVE child), in bytes. */
+function pss(pid) {
+  let total = 0
+  const visit = (p) => {
+    try {
+      const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${p}/smaps_rollup`, 'utf8'))
+      if (m) total += Number(m[1]) * 1024
+      for (const c of readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').split(' ').filter(Boolean)) visit(c)
+    } catch {
+      // The child exited between reads.
+    }
+  }
+  visit(pid)
+  return total
+}
+
+async function bgsaveRunning(port) {
+  return (await info(port, 'persistence')).rdb_bgsave_in_progress === '1'
+}
+
+async function timedBgsave(port) {
+  const t0 = performance.now()
+  await command(port, 'BGSAVE')
+  while (await bgsaveRunning(port)) await new Promise((r) => setTimeout(r, 5))
+  return performance.now() - t0
+}
+
+/** Sequential GETs of random keys from a few connections; returns the latencies in ms. */
+async function getLatencies(port, ms) {
+  const lat = []
+  const until = performance.now() + ms
+  const one = () =>
+    new Promise((resolve, reject) => {
+      const s = connect({ port, host: '127.0.0.1' })
+      let t0 = 0
+      const next = () => {
+        if (performance.now() > until) {
+          s.end()
+          resolve()
+          return
+        }
+        const k = `key:${String(Math.floor(Math.random() * KEYS)).padStart(12, '0')}`
+        t0 = performance.now()
+        s.write(`*2\r\n$3\r\nGET\r\n$${k.length}\r\n${k}\r\n`)
+      }
+      s.on('data', () => {
+        lat.push(performance.now() - t0)
+        next()
+      })
+      s.on('connect', next)
+      s.on('error', reject)
+    })
+  await Promise.all(Array.from({ length: LATENCY_CLIENTS }, one))
+  return lat
+}
+
+function p99(xs) {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.floor(s.length * 0.99)]
+}
+
+async function startWithFile(kind, file) {
+  const dir = mkdtempSync(join(tmpdir(), `bench-load-${kind}-`))
+  copyFileSync(file, join(dir, 'dump.rdb'))
+  const t0 = performance.now()
+  const srv = await startServer(kind, ['--dir', dir])
+  const dt = performance.now() - t0
+  return { srv, dt, dir }
+}
+
+async function measure(kind) {
+  const out = {}
+  const srv = await startServer(kind)
+  try {
+    await populate(srv.port)
+    out.keys = Number(/keys=(\d+)/.exec((await info(srv.port, 'keyspace')).db0)?.[1] ?? 0)
+    let t0 = performance.now()
+    await command(srv.port, 'SAVE')
+    out.save = performance.now() - t0
+    const file = join(srv.dir, 'dump.rdb')
+    out.size = statSync(file).size
+    out.bgsave = await timedBgsave(srv.port)
+    const idle = await getLatencies(srv.port, LATENCY_MS)
+    out.p99Idle = p99(idle)
+    // Back-to-back BGSAVEs while the GET clients run.
+    let looping = true
+    const loop = (async () => {
+      while (looping) await timedBgsave(srv.port)
+    })()
+    const busy = await getLatencies(srv.port, LATENCY_MS)
+    looping = false
+    await loop
+    out.p99Bgsave = p99(busy)
+    // Peak memory during one BGSAVE while a writer overwrites random keys.
+    out.memBefore = pss(srv.pid)
+    let writing = true
+    const writer = (async () => {
+      while (writing) {
+        await pipeline(srv.port, 20_000, () => [
+          'SET',
+          `key:${String(Math.floor(Math.random() * KEYS)).padStart(12, '0')}`,
+          'w'.repeat(16),
+        ])
+      }
+    })()
+    await new Promise((r) => setTimeout(r, 200))
+    let peak = pss(srv.pid)
+    await command(srv.port, 'BGSAVE')
+    while (await bgsaveRunning(srv.port)) {
+      peak = Math.max(peak, pss(srv.pid))
+      await new Promise((r) => setTimeout(r, 10))
+    }
+    writing = false
+    await writer
+    out.memPeak = peak
+    // Load time at start: spawn-to-ready with the file, minus spawn-to-ready when empty.
+    await command(srv.port, 'SAVE')
+    t0 = performance.now()
+    const blank = await startServer(kind)
+    const base = performance.now() - t0
+    await blank.stop()
+    const loaded = await startWithFile(kind, file)
+    out.load = loaded.dt - base
+    await loaded.srv.stop()
+    rmSync(loaded.dir, { recursive: true, force: true })
+  } finally {
+    await srv.stop()
+  }
+  return out
+}
+
+const ms = (v) => `${v.toFixed(v < 10 ? 2 : 0)} ms`
+const mb = (v) => `${(v / 1048576).toFixed(1)} MB`
+
+console.log(`RDB persistence: ${KEYS} strings + ${COLLECTIONS} hashes/lists/zsets of ${FIELDS} fields`)
+const strata = await measure('strata')
+const redis = has('redis-server') ? await measure('redis') : null
+const rows = [
+  ['keys', strata.keys, redis?.keys ?? '-', '', ''],
+  ['SAVE', ms(strata.save), redis ? ms(redis.save) : '-', redis ? (strata.save / redis.save).toFixed(2) : '', '≤ 1.5× Redis'],
+  ['BGSAVE', ms(strata.bgsave), redis ? ms(redis.bgsave) : '-', redis ? (strata.bgsave / redis.bgsave).toFixed(2) : '', ''],
+  ['file size', mb(strata.size), redis ? mb(redis.size) : '-', redis ? (strata.size / redis.size).toFixed(2) : '', ''],
+  ['load at start', ms(strata.load), redis ? ms(redis.load) : '-', redis ? (strata.load / redis.load).toFixed(2) : '', '≤ 1.5× Redis'],
+  ['GET p99 idle', ms(strata.p99Idle), redis ? ms(redis.p99Idle) : '-', '', ''],
+  ['GET p99 during BGSAVEs', ms(strata.p99Bgsave), redis ? ms(redis.p99Bgsave) : '-', '', ''],
+  [
+    'p99 BGSAVE / idle',
+    (strata.p99Bgsave / strata.p99Idle).toFixed(2),
+    redis ? (redis.p99Bgsave / redis.p99Idle).toFixed(2) : '-',
+    '',
+    '≤ 1.3 (Strata)',
+  ],
+  ['memory before BGSAVE', mb(strata.memBefore), redis ? mb(redis.memBefore) : '-', '', ''],
+  ['peak during BGSAVE + writes', mb(strata.memPeak), redis ? mb(redis.memPeak) : '-', '', ''],
+  [
+    'peak / before',
+    (strata.memPeak / strata.memBefore).toFixed(2),
+    redis ? (redis.memPeak / redis.memBefore).toFixed(2) : '-',
+    '',
+    '≤ 1.1 (Strata)',
+  ],
+]
+console.log(table(['metric', 'Strata', 'Redis', 'Strata / Redis', 'target'], rows))

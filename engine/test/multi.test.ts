@@ -416,4 +416,59 @@ describe('same replies as redis-server', () => {
     }
     expect(await run(t.port)).toEqual(await run(real.port))
   })
+
+  // Each write command, run by another client on a watched key, must fail the EXEC exactly when
+  // it fails on Redis (a no-op write such as SADD of an existing member does not).
+  const writes: { setup: string[][]; write: string[] }[] = [
+    { setup: [['SET', 'w', '1']], write: ['EXPIRE', 'w', '100'] },
+    { setup: [['SET', 'w', '1', 'EX', '100']], write: ['PERSIST', 'w'] },
+    { setup: [['SET', 'w', '1']], write: ['PERSIST', 'w'] },
+    { setup: [['SET', 'w', '1']], write: ['RENAME', 'w', 'other'] },
+    { setup: [['SET', 'other', '1']], write: ['RENAME', 'other', 'w'] },
+    { setup: [['SET', 'w', '1']], write: ['MOVE', 'w', '1'] },
+    { setup: [['SET', 'src', '1']], write: ['COPY', 'src', 'w'] },
+    { setup: [['SET', 'w', '1']], write: ['INCR', 'w'] },
+    { setup: [['SET', 'w', '1']], write: ['GET', 'w'] },
+    { setup: [['SET', 'w', 'abc']], write: ['SETRANGE', 'w', '1', 'x'] },
+    { setup: [['SET', 'w', 'abc']], write: ['SETBIT', 'w', '1', '1'] },
+    { setup: [['SADD', 'w', 'a']], write: ['SADD', 'w', 'a'] },
+    { setup: [['SADD', 'w', 'a']], write: ['SREM', 'w', 'zz'] },
+    { setup: [['SADD', 'w', 'a']], write: ['SPOP', 'w'] },
+    { setup: [['SADD', 's', 'a']], write: ['SUNIONSTORE', 'w', 's'] },
+    { setup: [['ZADD', 'w', '1', 'a']], write: ['ZADD', 'w', '1', 'a'] },
+    { setup: [['ZADD', 'w', '1', 'a']], write: ['ZINCRBY', 'w', '1', 'a'] },
+    { setup: [['ZADD', 'w', '1', 'a']], write: ['ZREMRANGEBYSCORE', 'w', '5', '6'] },
+    { setup: [['RPUSH', 'w', 'a']], write: ['RPUSH', 'w', 'b'] },
+    { setup: [['RPUSH', 'w', 'a', 'b']], write: ['LTRIM', 'w', '0', '-1'] },
+    { setup: [['RPUSH', 'w', 'a', 'b']], write: ['LSET', 'w', '0', 'a'] },
+    { setup: [['RPUSH', 'w', 'a']], write: ['LMOVE', 'w', 'w', 'LEFT', 'RIGHT'] },
+    { setup: [['HSET', 'w', 'f', 'v']], write: ['HSET', 'w', 'f', 'v'] },
+    { setup: [['HSET', 'w', 'f', 'v']], write: ['HDEL', 'w', 'nope'] },
+    { setup: [['HSET', 'w', 'f', '1']], write: ['HINCRBY', 'w', 'f', '0'] },
+    { setup: [['SET', 'w', '1']], write: ['UNLINK', 'w'] },
+    { setup: [['SET', 'w', '1']], write: ['RESTORE', 'w', '0', 'x', 'REPLACE'] },
+  ]
+
+  it.skipIf(!hasRedis)('WATCH fails EXEC after exactly the writes that fail it on Redis', async () => {
+    const cases = writes.filter((w) => [...w.setup, w.write].every((a) => t.srv.commands.lookup(a[0]) !== undefined))
+    expect(cases.length).toBeGreaterThan(15)
+    const run = async (port: number): Promise<Reply[]> => {
+      const c = await RawClient.connect(port)
+      const d = await RawClient.connect(port)
+      const out: Reply[] = []
+      for (const w of cases) {
+        await c.call('FLUSHALL')
+        for (const s of w.setup) await c.call(...s)
+        await c.call('WATCH', 'w')
+        out.push(await d.call(...w.write))
+        await c.call('MULTI')
+        await c.call('PING')
+        out.push(await c.call('EXEC'))
+      }
+      c.close()
+      d.close()
+      return out
+    }
+    expect(await run(t.port)).toEqual(await run(real.port))
+  })
 })

@@ -28,15 +28,21 @@ export function forkLauncher(logFile: string): Launcher {
         log.write(d)
       })
     }
-    child.once('exit', () => log.end())
+    // Exit is reported once the output is drained and written: a crash notice or a test reading the
+    // log right after a stop sees the last lines.
+    let exit: [number | null, string | null] | null = null
+    const listeners: ((code: number | null, signal: string | null) => void)[] = []
+    child.once('close', (code, signal) =>
+      log.end(() => {
+        exit = [code, signal]
+        for (const l of listeners.splice(0)) l(code, signal)
+      }),
+    )
     const proc: EngineProcess = {
       pid: child.pid,
       terminate: () => child.kill('SIGTERM'),
       kill: () => child.kill('SIGKILL'),
-      onExit: (l) => {
-        if (child.exitCode !== null || child.signalCode !== null) l(child.exitCode, child.signalCode)
-        else child.once('exit', (code, signal) => l(code, signal))
-      },
+      onExit: (l) => (exit ? l(...exit) : listeners.push(l)),
       tail: () => tail.text(),
     }
     return proc

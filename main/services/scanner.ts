@@ -39,9 +39,10 @@ export async function* walk(client: Redis, total: number, o: WalkOptions): Async
     const done = cursor === '0'
     const scanned = done ? Math.max(total, returned) : Math.min(unfiltered ? returned : examined, total)
     yield { keys, scanned, done }
-    // Round-trip time bounds the server's time: grow COUNT while it stays small, shrink when not.
+    // The round trip bounds the server's time on this SCAN, which is how long other clients wait
+    // behind it: grow COUNT while a call stays under ~2 ms, shrink it as soon as one takes longer.
     if (ms < 2 && count < max) count = Math.min(max, count * 2)
-    else if (ms > 8 && count > 10) count = Math.max(10, count >> 1)
+    else if (ms > 4 && count > 10) count = Math.max(10, count >> 1)
   } while (cursor !== '0')
 }
 

@@ -18,7 +18,9 @@ export interface WebHostProcess {
   dataDir: string
   proc: ChildProcess
   output(): string
+  /** SIGTERM, then the exit code; the data folder stays until `remove`. */
   stop(): Promise<number | null>
+  remove(): void
 }
 
 export async function startWebHost(opts: { engine?: boolean; dataDir?: string } = {}): Promise<WebHostProcess> {
@@ -46,13 +48,11 @@ export async function startWebHost(opts: { engine?: boolean; dataDir?: string } 
     dataDir,
     proc,
     output: () => out,
+    remove: () => rmSync(dataDir, { recursive: true, force: true }),
     stop: () =>
       new Promise((resolve) => {
         if (proc.exitCode !== null) return resolve(proc.exitCode)
-        proc.once('exit', (code) => {
-          if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true })
-          resolve(code)
-        })
+        proc.once('exit', (code) => resolve(code))
         proc.kill('SIGTERM')
       }),
   }

@@ -26,6 +26,7 @@ describe.skipIf(!hasRedis)('console against a real redis-server', () => {
   afterAll(async () => {
     await browser?.close()
     expect(await host?.stop()).toBe(0)
+    host?.remove()
     await redis?.close()
   })
 

@@ -78,6 +78,9 @@ describe('SETBIT and GETBIT', () => {
     for (const bit of ['2', '-1', 'on', '']) {
       expect(await c.call('SETBIT', 'k', 0, bit), bit).toEqual(err('ERR bit is not an integer or out of range'))
     }
+    // The last bytes below 512MB exceed what a V8 string can hold: refused before any allocation.
+    expect(await c.call('SETBIT', 'k', 8 * 536870900, 1)).toEqual(BAD_OFFSET)
+    expect(await c.call('GETBIT', 'k', 8 * 536870900)).toBe(0)
     expect(db().find('k')).toBe(-1)
     db().set('s', SetValue.fromMembers(['a'], 512) as SetValue)
     expect(await c.call('SETBIT', 's', 0, 1)).toEqual(WRONGTYPE)

@@ -395,6 +395,7 @@ describe('byte ranges', () => {
     expect(await c.call('SETRANGE', 'k', 536870912, 'x')).toEqual(tooBig)
     expect(await c.call('SETRANGE', 'k', 536870911, 'xy')).toEqual(tooBig)
     expect(await c.call('SETRANGE', 'other', '4294967296', 'x')).toEqual(tooBig)
+    expect(await c.call('SETRANGE', 'other', 536870900, 'x')).toEqual(tooBig)
     expect(await c.call('SETRANGE', 'other', '9223372036854775807', 'x')).toEqual(tooBig)
     expect(db().find('other')).toBe(-1)
     expect(events.filter((e) => e.includes('setrange'))).toEqual(['$:setrange:k', '$:setrange:k'])

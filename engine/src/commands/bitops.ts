@@ -8,7 +8,7 @@ import { FLAG_RAW } from '../keyspace/dict.js'
 import { stringBytes } from '../types/string.js'
 import { WRONGTYPE } from '../types/value.js'
 import { parseInt64 } from '../util/numbers.js'
-import { parseRangeArg, putString } from './string.js'
+import { maxStringLength, parseRangeArg, putString } from './string.js'
 
 const G = 'bitmap'
 const SYNTAX = 'ERR syntax error'
@@ -16,11 +16,11 @@ const SYNTAX = 'ERR syntax error'
 const POPCOUNT = new Uint8Array(256)
 for (let i = 1; i < 256; i++) POPCOUNT[i] = (i & 1) + POPCOUNT[i >> 1]
 
-/** getBitOffsetFromArgument: a bit offset whose byte fits under proto-max-bulk-len, or null after replying. */
-function bitOffset(c: Client, srv: Server, arg: string): number | null {
+/** getBitOffsetFromArgument: a bit offset whose byte lies below maxBytes, or null after replying. */
+function bitOffset(c: Client, maxBytes: number, arg: string): number | null {
   const v = parseInt64(arg)
   const n = v === null ? -1 : Number(v)
-  if (n < 0 || Math.floor(n / 8) >= srv.config.getInt('proto-max-bulk-len')) {
+  if (n < 0 || Math.floor(n / 8) >= maxBytes) {
     c.error('ERR bit offset is not an integer or out of range')
     return null
   }
@@ -28,7 +28,7 @@ function bitOffset(c: Client, srv: Server, arg: string): number | null {
 }
 
 function setbit(c: Client, argv: string[], srv: Server): void {
-  const offset = bitOffset(c, srv, argv[2])
+  const offset = bitOffset(c, maxStringLength(srv), argv[2])
   if (offset === null) return
   const on = parseInt64(argv[3])
   if (on !== 0 && on !== 1) {
@@ -61,7 +61,7 @@ function setbit(c: Client, argv: string[], srv: Server): void {
 }
 
 function getbit(c: Client, argv: string[], srv: Server): void {
-  const offset = bitOffset(c, srv, argv[2])
+  const offset = bitOffset(c, srv.config.getInt('proto-max-bulk-len'), argv[2])
   if (offset === null) return
   const v = c.db.lookupRead(argv[1])
   if (v === undefined) c.int(0)

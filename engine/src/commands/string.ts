@@ -2,6 +2,7 @@
 // APPEND/SETRANGE/GETRANGE and LCS over the `int`/`embstr`/`raw` string type, with Redis 7.0's
 // replies, error texts, keyspace events and propagation (relative TTLs sent as absolute PXAT).
 
+import { constants } from 'node:buffer'
 import type { Client } from '../server/client.js'
 import type { Server } from '../server/server.js'
 import type { Db } from '../keyspace/db.js'
@@ -13,6 +14,7 @@ import { MAX_I64, MIN_I64, parseInt64 } from '../util/numbers.js'
 import { addLongDouble, formatLongDoubleHuman, longDoubleFromInt, parseLongDouble } from '../util/longdouble.js'
 
 const G = 'string'
+const { MAX_STRING_LENGTH } = constants
 const NOT_INT = 'ERR value is not an integer or out of range'
 const SYNTAX = 'ERR syntax error'
 
@@ -373,9 +375,17 @@ function incrbyfloat(c: Client, argv: string[], srv: Server): void {
 
 // ---- Byte ranges ----
 
-/** checkStringLength: false (after replying) when a string would outgrow proto-max-bulk-len. */
+/**
+ * The longest string a write may build: proto-max-bulk-len, capped by V8's own string limit (24
+ * bytes under 512MB) so an oversized result is refused up front rather than failing mid-command.
+ */
+export function maxStringLength(srv: Server): number {
+  return Math.min(srv.config.getInt('proto-max-bulk-len'), MAX_STRING_LENGTH)
+}
+
+/** checkStringLength: false (after replying) when a string would outgrow the limit. */
 function checkStringLength(c: Client, srv: Server, size: number): boolean {
-  if (size > srv.config.getInt('proto-max-bulk-len')) {
+  if (size > maxStringLength(srv)) {
     c.error('ERR string exceeds maximum allowed size (proto-max-bulk-len)')
     return false
   }

@@ -249,13 +249,6 @@ export class Transactions {
     if (list === undefined) return false
     return list.some((w) => !w.expired && keyIsExpired(w.db, w.key))
   }
-
-  /** Number of keys watched across all clients (tests and INFO-free introspection). */
-  get watchedKeyCount(): number {
-    let n = 0
-    for (const byKey of this.watched.values()) n += byKey.size
-    return n
-  }
 }
 
 /** keyIsExpired: present in the table with a TTL in the past (without deleting it). */

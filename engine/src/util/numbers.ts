@@ -1,4 +1,4 @@
-// Number parsing and formatting with Redis's exact rules (string2ll, string2ld, ld2string).
+// Number parsing and formatting with Redis's exact rules: string2ll integers, float arguments, "%.17g" doubles.
 
 const MAX_I64 = 9223372036854775807n
 const MIN_I64 = -9223372036854775808n
@@ -52,36 +52,6 @@ export function parseFloatArg(s: string): number | null {
   if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s)) return null
   const v = Number(s)
   return Number.isNaN(v) ? null : v
-}
-
-/**
- * Formats a double as Redis's INCRBYFLOAT / HINCRBYFLOAT reply does (long double with "%.17Lg"
- * then trailing zeros removed): fixed notation when possible, never an exponent for normal values.
- */
-export function formatLongDouble(v: number): string {
-  if (v === Infinity) return 'inf'
-  if (v === -Infinity) return '-inf'
-  if (Object.is(v, -0)) return '0'
-  let s = v.toPrecision(17)
-  if (s.includes('e')) {
-    // Expand the exponent form into plain digits, as %Lf would for these magnitudes.
-    const [mant, expStr] = s.split('e')
-    const exp = Number(expStr)
-    const neg = mant.startsWith('-')
-    const digits = mant.replace('-', '').replace('.', '')
-    if (exp >= 0) {
-      const intLen = 1 + exp
-      s =
-        digits.length > intLen
-          ? digits.slice(0, intLen) + '.' + digits.slice(intLen)
-          : digits + '0'.repeat(intLen - digits.length)
-    } else {
-      s = '0.' + '0'.repeat(-exp - 1) + digits
-    }
-    if (neg) s = '-' + s
-  }
-  if (s.includes('.')) s = s.replace(/0+$/, '').replace(/\.$/, '')
-  return s
 }
 
 /** Formats a double as Redis's addReplyDouble / zset scores ("%.17g", inf, -inf, nan). */

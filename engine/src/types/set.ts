@@ -31,13 +31,6 @@ export class SetValue implements CollectionValue {
     return new SetValue(parseInt64(first) !== null ? new IntSet() : null)
   }
 
-  /** A set around a decoded intset blob (RDB type 11); converted if it exceeds the limit. */
-  static fromIntset(ints: IntSet, maxIntset: number): SetValue {
-    const s = new SetValue(ints)
-    if (ints.length > capIntset(maxIntset)) s.convert()
-    return s
-  }
-
   /** A set holding these members, encoded as if they were added one by one to a new key. */
   static fromMembers(members: Iterable<string>, maxIntset: number): SetValue | null {
     let s: SetValue | null = null

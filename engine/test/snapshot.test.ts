@@ -1,5 +1,6 @@
 // Point-in-time consistency of the fork-less BGSAVE: while the snapshot walks ≥ 500k keys,
-// concurrent clients overwrite, delete, expire, rename, move and append, and FLUSHDB/SWAPDB
+// concurrent clients overwrite, delete, expire, rename, move and append strings, change and empty
+// hashes, lists, sets and zsets in place, and FLUSHDB/SWAPDB
 // replace whole dbs; the file must hold exactly the dataset of the moment BGSAVE started, which a
 // synchronous SAVE taken in the same tick records as the reference.
 
@@ -9,9 +10,12 @@ import { execFileSync } from 'node:child_process'
 import { RawClient, requireProgram } from './helpers.js'
 import { startPersistent, waitBgsave, type PersistentServer } from './rdb-helpers.js'
 import { saveSync, startBgsave } from '../src/persistence/save.js'
-import { FileSource, RdbParser } from '../src/persistence/rdb/reader.js'
+import { FileSource, RdbParser, type RdbValue } from '../src/persistence/rdb/reader.js'
 import { storeString } from '../src/types/string.js'
 import { SetValue } from '../src/types/set.js'
+import { HashValue } from '../src/types/hash.js'
+import { ListValue } from '../src/types/list.js'
+import { ZSetValue } from '../src/types/zset.js'
 import type { Server } from '../src/server/server.js'
 
 const KEYS = 500_000
@@ -33,14 +37,32 @@ function readDataset(path: string): Map<string, string> {
       const id = `${ev.db}|${ev.key}`
       if (out.has(id)) throw new Error(`key written twice: ${id}`)
       const v = ev.value
-      const repr =
-        v.type === 'set' ? JSON.stringify([...v.members].sort()) : v.type === 'string' ? v.value : JSON.stringify(v)
+      const repr = canonical(v)
       out.set(id, `${v.type}:${ev.expireAt}:${repr}`)
     }
   } finally {
     src.close()
   }
   return out
+}
+
+/** A value in a form that does not depend on the encoding it was saved with. */
+function canonical(v: RdbValue): string {
+  switch (v.type) {
+    case 'string':
+      return v.value
+    case 'set':
+      return JSON.stringify([...v.members].sort())
+    case 'list':
+      return JSON.stringify(v.nodes.flat())
+    case 'hash': {
+      const pairs: string[] = []
+      for (let i = 0; i < v.pairs.length; i += 2) pairs.push(v.pairs[i] + '=' + v.pairs[i + 1])
+      return JSON.stringify(pairs.sort())
+    }
+    case 'zset':
+      return JSON.stringify(v.members.map((m, i) => m + '=' + v.scores[i]).sort())
+  }
 }
 
 function populate(srv: Server): void {
@@ -54,6 +76,25 @@ function populate(srv: Server): void {
       if (i % 97 === 0) db.setExpire(slot, now + 150 + (i % 500))
       else if (i % 89 === 0) db.setExpire(slot, now + 3_600_000)
     }
+    const limits = { maxEntries: 128, maxValue: 64 }
+    for (let i = 0; i < 300; i++) {
+      const n = i % 2 ? 20 : 700
+      const h = HashValue.fromPairs(Array.from({ length: n }, (_, k) => [`f${k}`, `v${k}`]).flat(), {
+        maxEntries: 512,
+        maxValue: 64,
+      })
+      db.set(`hash:${i}`, h)
+      const l = ListValue.create(-2)
+      for (let k = 0; k < n; k++) l.ql.pushTail(`e${k}`)
+      db.set(`list:${i}`, l)
+      db.set(
+        `zset:${i}`,
+        ZSetValue.fromEntries(
+          Array.from({ length: n / 5 }, (_, k) => [`m${k}`, k / 3]),
+          limits,
+        ) as ZSetValue,
+      )
+    }
     for (let i = 0; i < 500; i++) {
       const s = SetValue.fromMembers(
         Array.from({ length: 1 + (i % 40) }, (_, k) => (i % 2 ? String(k) : `m${k}`)),
@@ -66,7 +107,7 @@ function populate(srv: Server): void {
 }
 
 /** A client that keeps sending batches of random mutations until stop() resolves. */
-function hammer(port: number, seed: number, extra: (i: number) => string[][] = () => []) {
+function hammer(port: number, seed: number) {
   let running = true
   let ops = 0
   const done = (async () => {
@@ -78,7 +119,8 @@ function hammer(port: number, seed: number, extra: (i: number) => string[][] = (
         const r = (i * 2654435761) % KEYS
         const db = String(r % 3 === 0 ? 1 : 0)
         batch.push(['SELECT', db])
-        switch (i % 9) {
+        const c300 = r % 300
+        switch (i % 15) {
           case 0:
             batch.push(['SET', `key:${r}`, `new-${i}`])
             break
@@ -103,10 +145,28 @@ function hammer(port: number, seed: number, extra: (i: number) => string[][] = (
           case 7:
             batch.push(['MOVE', `key:${r}`, '2'])
             break
+          case 8:
+            batch.push(['HSET', `hash:${c300}`, `f${i % 900}`, `changed-${i}`])
+            break
+          case 9:
+            batch.push(['HDEL', `hash:${c300}`, 'f1', 'f2', 'f3'])
+            break
+          case 10:
+            batch.push(['LPUSH', `list:${c300}`, `pushed-${i}`])
+            break
+          case 11:
+            // Pops whole small lists away: the key is deleted by its last element going.
+            batch.push(['RPOP', `list:${c300}`, '30'])
+            break
+          case 12:
+            batch.push(['ZADD', `zset:${c300}`, String(i), `z${i % 200}`])
+            break
+          case 13:
+            batch.push(['ZREM', `zset:${c300}`, 'm0', 'm1'])
+            break
           default:
             batch.push(['SREM', `set:${r % 500}`, 'm1', '1'])
         }
-        batch.push(...extra(i))
       }
       const replies = batch.map((a) => c.call(...a))
       await Promise.all(replies)

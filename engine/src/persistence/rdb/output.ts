@@ -5,6 +5,7 @@
 
 import { closeSync, fsync, fsyncSync, openSync, renameSync, unlinkSync, writeSync, writev, close } from 'node:fs'
 import { dirname, join } from 'node:path'
+import { open, rename } from 'node:fs/promises'
 import { fsyncDir } from '../../server/config.js'
 import type { ChunkOutput } from './stream.js'
 
@@ -100,12 +101,22 @@ export class AsyncFileOutput implements ChunkOutput {
       await new Promise<void>((res) => close(fd, () => res()))
     }
     try {
-      renameSync(this.tempPath, this.target)
+      await rename(this.tempPath, this.target)
     } catch (e) {
       safeUnlink(this.tempPath)
       throw e
     }
-    fsyncDir(dirname(this.target))
+    // The folder's fsync makes the rename durable; done off the event loop like the writes.
+    try {
+      const dir = await open(dirname(this.target), 'r')
+      try {
+        await dir.sync()
+      } finally {
+        await dir.close()
+      }
+    } catch {
+      // Some filesystems refuse fsync on directories; the rename itself is still atomic.
+    }
   }
 
   /** Drops the temp file (cancelled or failed job); the target is untouched. */

@@ -236,6 +236,31 @@ describe('set commands on the engine', () => {
     }
   })
 
+  it('propagates SPOP as SREM of what it popped, or DEL when it took everything', async () => {
+    const fed: string[][] = []
+    const hook = (_db: number, argv: string[]): void => {
+      fed.push(argv)
+    }
+    t.srv.hooks.propagate.push(hook)
+    try {
+      await c.call('DEL', 'pp')
+      fed.length = 0
+      await c.call('SADD', 'pp', 'a', 'b', 'c', 'd', 'e', 'f')
+      const one = await c.call('SPOP', 'pp')
+      const two = (await c.call('SPOP', 'pp', '2')) as string[]
+      const rest = (await c.call('SPOP', 'pp', '3')) as string[]
+      const all = (await c.call('SPOP', 'pp', '1')) as string[]
+      expect(all).toEqual([])
+      expect(fed[1]).toEqual(['SREM', 'pp', one])
+      expect(fed[2]).toEqual(['SREM', 'pp', ...two])
+      expect(fed[3]).toEqual(['DEL', 'pp'])
+      expect(rest.length).toBe(3)
+      expect(fed.length).toBe(4)
+    } finally {
+      t.srv.hooks.propagate.splice(t.srv.hooks.propagate.indexOf(hook), 1)
+    }
+  })
+
   it('replies WRONGTYPE and keeps the value', async () => {
     await c.call('SET', 'str', 'v')
     expect(await c.call('SADD', 'str', 'x')).toEqual(

@@ -382,6 +382,35 @@ describe('sorted set commands on the engine', () => {
     expect(await c.call('OBJECT', 'ENCODING', 'm2')).toBe('skiplist')
   })
 
+  it('propagates pops as the deterministic ZPOPMIN/ZPOPMAX forms', async () => {
+    const fed: string[][] = []
+    const hook = (_db: number, argv: string[]): void => {
+      fed.push(argv)
+    }
+    t.srv.hooks.propagate.push(hook)
+    try {
+      await c.call('ZADD', 'pr', '1', 'a', '2', 'b', '3', 'c', '4', 'd')
+      await c.call('ZMPOP', '2', 'none', 'pr', 'MAX', 'COUNT', '2')
+      await c.call('BZPOPMIN', 'none', 'pr', '0')
+      const b = await RawClient.connect(t.port)
+      const waiting = b.call('BZMPOP', '0', '1', 'later', 'MIN', 'COUNT', '3')
+      await sleep(30)
+      await c.call('ZADD', 'later', '1', 'x')
+      expect(await waiting).toEqual(['later', [['x', '1']]])
+      b.close()
+      await c.call('ZMPOP', '1', 'none', 'MIN')
+      expect(fed).toEqual([
+        ['ZADD', 'pr', '1', 'a', '2', 'b', '3', 'c', '4', 'd'],
+        ['ZPOPMAX', 'pr', '2'],
+        ['ZPOPMIN', 'pr'],
+        ['ZADD', 'later', '1', 'x'],
+        ['ZPOPMIN', 'later', '3'],
+      ])
+    } finally {
+      t.srv.hooks.propagate.splice(t.srv.hooks.propagate.indexOf(hook), 1)
+    }
+  })
+
   it('rejects a NaN produced by INCR and keeps the score', async () => {
     await c.call('ZADD', 'n', '+inf', 'a')
     expect(await c.call('ZINCRBY', 'n', '-inf', 'a')).toEqual(

@@ -18,6 +18,8 @@ export interface KeyspaceContext {
   keyModified(db: Db, key: string): void
   /** Keyspace hit/miss accounting for read lookups. */
   countLookup(hit: boolean): void
+  /** notifyKeyspaceEvent: here for the `new` (n) and `keymiss` (m) events the db itself raises. */
+  notify(cls: string, event: string, key: string, dbId: number): void
 }
 
 export class Db {
@@ -56,6 +58,7 @@ export class Db {
     const slot = this.find(key)
     if (slot < 0) {
       this.ctx.countLookup(false)
+      this.ctx.notify('m', 'keymiss', key, this.id)
       return undefined
     }
     this.ctx.countLookup(true)
@@ -67,6 +70,7 @@ export class Db {
   findCounted(key: string): number {
     const slot = this.find(key)
     this.ctx.countLookup(slot >= 0)
+    if (slot < 0) this.ctx.notify('m', 'keymiss', key, this.id)
     return slot
   }
 
@@ -110,6 +114,7 @@ export class Db {
   add(key: string, val: Value): number {
     const slot = this.dict.insert(key, val, this.ctx.accessStamp(this.dict, -1))
     this.ctx.keyModified(this, key)
+    this.ctx.notify('n', 'new', key, this.id)
     return slot
   }
 
@@ -122,6 +127,7 @@ export class Db {
     let slot = this.find(key)
     if (slot < 0) {
       slot = d.insert(key, val, this.ctx.accessStamp(d, -1))
+      this.ctx.notify('n', 'new', key, this.id)
     } else {
       d.willWrite(slot)
       d.vals[slot] = val

@@ -29,10 +29,14 @@ export function parseKeyspaceEvents(s: string): number | null {
   return flags
 }
 
-/** keyspaceEventsFlagsToString: the canonical spelling CONFIG GET shows ("KEA" → "AKE"). */
+/**
+ * keyspaceEventsFlagsToString: the canonical spelling CONFIG GET shows ("KEA" → "AKE"). One
+ * deliberate difference: Redis drops `n` after `A` in this text (A excludes n), which loses new-key
+ * events on CONFIG REWRITE; the config here keeps only this text, so "An" keeps the n.
+ */
 export function formatKeyspaceEvents(flags: number): string {
   let out = ''
-  if ((flags & ALL) === ALL) out += 'A'
+  if ((flags & ALL) === ALL) out += (flags & CLASS_BIT.n) !== 0 ? 'An' : 'A'
   else for (const ch of CLASSES) if (flags & CLASS_BIT[ch]) out += ch
   if (flags & KEYSPACE) out += 'K'
   if (flags & KEYEVENT) out += 'E'

@@ -39,6 +39,8 @@ export default defineConfig({
           globalSetup: ['test/e2e/global-setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
+          // UI waits poll the page; a loaded machine can take seconds to repaint.
+          expect: { poll: { timeout: 15_000, interval: 50 } },
         },
       },
     ],

@@ -33,8 +33,8 @@ export function describeConnectError(e: unknown, p: { host: string; port: number
     return 'Authentication failed: the server has no password set; leave the password empty'
   if (/certificate|SSL|TLS|EPROTO|self.signed|CERT_/i.test(msg) || err?.code?.startsWith?.('ERR_SSL'))
     return `TLS handshake with ${where} failed: ${msg}`
-  if (/Connection is closed/i.test(msg))
-    return `The connection to ${where} closed during the handshake (a TLS server reached without TLS, or the reverse?)`
+  if (err?.code === 'ECONNRESET' || /Connection is closed/i.test(msg))
+    return `${where} closed the connection during the handshake (a TLS server reached without TLS, or the reverse?)`
   return `Cannot connect to ${where}: ${msg}`
 }
 

@@ -31,6 +31,7 @@ class Folder {
   constructor(
     readonly label: string,
     readonly path: string,
+    readonly parent: Folder | null,
   ) {}
 }
 
@@ -47,9 +48,11 @@ export class KeyIndex {
   private list: string[] = []
   private listSorted = true
   private root: Folder
+  /** Folders by path: most keys land in an existing folder with one slice and one lookup. */
+  private byPath = new Map<string, Folder>()
 
   constructor(readonly separator = ':') {
-    this.root = new Folder('', '')
+    this.root = new Folder('', '', null)
   }
 
   get size(): number {
@@ -68,24 +71,38 @@ export class KeyIndex {
       this.all.add(k)
       this.list.push(k)
       added++
-      let f = this.root
-      f.count++
-      let from = 0
-      for (;;) {
-        const at = k.indexOf(this.separator, from)
-        if (at < 0) break
-        const label = k.slice(from, at)
-        let child = f.folders.get(label)
-        if (!child) f.folders.set(label, (child = new Folder(label, k.slice(0, at + this.separator.length))))
-        f = child
-        f.count++
-        from = at + this.separator.length
-      }
+      const f = this.folderOf(k)
       f.keys.push(k)
       f.sorted = false
+      for (let p: Folder | null = f; p; p = p.parent) p.count++
     }
     if (added) this.listSorted = false
     return added
+  }
+
+  /** The folder a key belongs in, created (with its ancestors) when new. */
+  private folderOf(key: string): Folder {
+    const sep = this.separator
+    const last = key.lastIndexOf(sep)
+    if (last < 0) return this.root
+    const path = key.slice(0, last + sep.length)
+    const known = this.byPath.get(path)
+    if (known) return known
+    let f = this.root
+    let from = 0
+    for (;;) {
+      const at = key.indexOf(sep, from)
+      if (at < 0 || at > last) return f
+      const label = key.slice(from, at)
+      let child = f.folders.get(label)
+      if (!child) {
+        child = new Folder(label, key.slice(0, at + sep.length), f)
+        f.folders.set(label, child)
+        this.byPath.set(child.path, child)
+      }
+      f = child
+      from = at + sep.length
+    }
   }
 
   /** Removes keys; each affected folder is filtered once per call. */
@@ -95,20 +112,14 @@ export class KeyIndex {
     this.list = this.list.filter((k) => !gone.has(k))
     const touched = new Set<Folder>()
     for (const k of gone) {
-      const chain = [this.root]
-      let f = this.root
-      let from = 0
-      for (;;) {
-        const at = k.indexOf(this.separator, from)
-        if (at < 0) break
-        f = f.folders.get(k.slice(from, at))!
-        chain.push(f)
-        from = at + this.separator.length
-      }
-      for (const c of chain) c.count--
+      const f = this.folderOf(k)
       touched.add(f)
+      for (let p: Folder | null = f; p; p = p.parent) p.count--
       // Drop folders left empty, from the deepest up.
-      for (let i = chain.length - 1; i > 0; i--) if (chain[i].count === 0) chain[i - 1].folders.delete(chain[i].label)
+      for (let p: Folder = f; p.parent && p.count === 0; p = p.parent) {
+        p.parent.folders.delete(p.label)
+        this.byPath.delete(p.path)
+      }
     }
     for (const f of touched) f.keys = f.keys.filter((k) => !gone.has(k))
     return gone.size
@@ -117,7 +128,8 @@ export class KeyIndex {
   clear(): void {
     this.all.clear()
     this.list = []
-    this.root = new Folder('', '')
+    this.root = new Folder('', '', null)
+    this.byPath = new Map()
   }
 
   /** The flat list. `scanning` defers sorting a big list to the end of the scan. */

@@ -18,8 +18,8 @@ export interface SnapshotSink {
 }
 
 /** CPU budget of one walk slice while clients are active, and while the server is idle (ms). */
-const BUSY_SLICE_MS = 1
-const IDLE_SLICE_MS = 3
+const BUSY_SLICE_MS = 0.5
+const IDLE_SLICE_MS = 2
 /** How many slots the walk visits between clock reads (a big collection takes a while to encode). */
 const CHECK_EVERY = 8
 

@@ -71,12 +71,14 @@ export function rdbPath(srv: Server): string {
  */
 export function saveSync(srv: Server, path = rdbPath(srv)): void {
   const st = rdbState(srv)
-  const out = new SyncFileOutput(path)
+  st.saves++
+  let out: SyncFileOutput | null = null
   try {
+    out = new SyncFileOutput(path)
     writeAllSync(srv, out)
     out.commit()
   } catch (e) {
-    out.abort()
+    out?.abort()
     srv.log.warning(`Failed saving the DB: ${(e as Error).message}`)
     throw e
   }
@@ -104,7 +106,11 @@ function writeAllSync(srv: Server, out: SyncFileOutput): void {
 
 export type BgsaveStart = { ok: true } | { ok: false; error: string }
 
-/** rdbSaveBackground: starts a snapshot into a temp file; false with the reason when it cannot. */
+/**
+ * rdbSaveBackground: starts a snapshot into a temp file; false with the reason when one is already
+ * running. A temp file that cannot be created fails the save as a failed child would in Redis: the
+ * reply is still "started", and the status becomes err.
+ */
 export function startBgsave(srv: Server): BgsaveStart {
   const st = rdbState(srv)
   if (st.bg) return { ok: false, error: 'Background save already in progress' }
@@ -116,8 +122,8 @@ export function startBgsave(srv: Server): BgsaveStart {
     out = new AsyncFileOutput(path)
   } catch (e) {
     st.lastBgsaveStatus = 'err'
-    srv.log.warning(`Can't save in background: ${(e as Error).message}`)
-    return { ok: false, error: `Can't save in background: ${(e as Error).message}` }
+    srv.log.warning(`Background saving error: ${(e as Error).message}`)
+    return { ok: true }
   }
   const stream = new RdbStream(srv, out)
   const snap = snapshots(srv).start(stream)

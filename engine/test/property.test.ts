@@ -129,6 +129,7 @@ const OPS: Op[] = [
   { cmd: 'setnx', gen: (g) => ['SETNX', g.key(), g.value()] },
   { cmd: 'getset', gen: (g) => ['GETSET', g.key(), g.value()] },
   { cmd: 'getdel', gen: (g) => ['GETDEL', g.key()] },
+  { cmd: 'getex', gen: (g) => ['GETEX', g.key(), ...g.pick([[], ['PERSIST'], ['EXAT', FAR], ['PXAT', `${FAR}000`]])] },
   // ---- generic ----
   { cmd: 'del', weight: 2, gen: (g) => ['DEL', g.key(), ...(g.chance(0.3) ? [g.key()] : [])] },
   { cmd: 'exists', gen: (g) => ['EXISTS', g.key(), g.key()] },
@@ -199,6 +200,15 @@ const OPS: Op[] = [
       ...(g.chance(0.5) ? ['COUNT', g.pick(['1', '3'])] : []),
     ],
   },
+  // Blocking pops with a 10 ms timeout: they serve at once or time out with a null, never wait long.
+  { cmd: 'blpop', gen: (g) => ['BLPOP', g.key(), g.key(), '0.01'] },
+  { cmd: 'brpop', gen: (g) => ['BRPOP', g.key(), '0.01'] },
+  {
+    cmd: 'blmove',
+    gen: (g) => ['BLMOVE', g.key(), g.key(), g.pick(['LEFT', 'RIGHT']), g.pick(['LEFT', 'RIGHT']), '0.01'],
+  },
+  { cmd: 'brpoplpush', gen: (g) => ['BRPOPLPUSH', g.key(), g.key(), '0.01'] },
+  { cmd: 'blmpop', gen: (g) => ['BLMPOP', '0.01', '2', g.key(), g.key(), g.pick(['LEFT', 'RIGHT'])] },
   // ---- hashes ----
   {
     cmd: 'hset',
@@ -336,6 +346,9 @@ const OPS: Op[] = [
   { cmd: 'zinter', gen: (g) => ['ZINTER', ...zsetSources(g), ...(g.chance(0.5) ? ['WITHSCORES'] : [])] },
   { cmd: 'zdiff', gen: (g) => ['ZDIFF', ...zsetSources(g), ...(g.chance(0.5) ? ['WITHSCORES'] : [])] },
   { cmd: 'zintercard', gen: (g) => ['ZINTERCARD', ...zsetSources(g)] },
+  { cmd: 'bzpopmin', gen: (g) => ['BZPOPMIN', g.key(), g.key(), '0.01'] },
+  { cmd: 'bzpopmax', gen: (g) => ['BZPOPMAX', g.key(), '0.01'] },
+  { cmd: 'bzmpop', gen: (g) => ['BZMPOP', '0.01', '2', g.key(), g.key(), g.pick(['MIN', 'MAX'])] },
   {
     cmd: 'zrandmember',
     norm: 'random',

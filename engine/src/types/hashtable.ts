@@ -1,13 +1,17 @@
 // The hashtable encoding shared by sets and sorted sets (dict.c's role): a Map from member to a
-// stable slot, with per-slot arrays for the member and an optional value. Stable slots give O(1)
-// fair random sampling (SPOP, SRANDMEMBER, ZRANDMEMBER) and a SCAN cursor that never misses a member
-// present for the whole iteration, since members never move while they live.
+// stable slot, with per-slot arrays for the member and an optional value. Members never move while
+// they live, so a SCAN cursor over slots never misses a member present for the whole iteration; a
+// dense list of the occupied slots gives O(1) fair random sampling (SPOP, SRANDMEMBER) however
+// sparse the slots become.
 
 export class HashTable<V = true> {
   private readonly index = new Map<string, number>()
   private keys: (string | undefined)[] = []
   private vals: (V | undefined)[] = []
   private free: number[] = []
+  /** Occupied slots in no particular order, and each slot's position in that list. */
+  private live: number[] = []
+  private livePos: number[] = []
 
   get size(): number {
     return this.index.size
@@ -38,6 +42,8 @@ export class HashTable<V = true> {
     this.index.set(key, slot)
     this.keys[slot] = key
     this.vals[slot] = val
+    this.livePos[slot] = this.live.length
+    this.live.push(slot)
     return true
   }
 
@@ -47,6 +53,12 @@ export class HashTable<V = true> {
     this.index.delete(key)
     this.keys[s] = undefined
     this.vals[s] = undefined
+    const pos = this.livePos[s]
+    const last = this.live.pop() as number
+    if (last !== s) {
+      this.live[pos] = last
+      this.livePos[last] = pos
+    }
     if (s === this.keys.length - 1) {
       // Trim trailing holes so sampling and cursors stay dense (freeSlot skips the stale entries).
       let end = s
@@ -78,16 +90,8 @@ export class HashTable<V = true> {
 
   /** A uniformly random occupied slot, or -1 when empty. */
   randomSlot(): number {
-    if (this.index.size === 0) return -1
-    const end = this.keys.length
-    for (let i = 0; i < 64; i++) {
-      const s = Math.floor(Math.random() * end)
-      if (this.keys[s] !== undefined) return s
-    }
-    // Very sparse table: pick the k-th live member, which stays uniform.
-    let k = Math.floor(Math.random() * this.index.size)
-    for (let s = 0; s < end; s++) if (this.keys[s] !== undefined && k-- === 0) return s
-    return -1
+    const n = this.live.length
+    return n === 0 ? -1 : this.live[Math.floor(Math.random() * n)]
   }
 
   /**
@@ -129,6 +133,8 @@ export class HashTable<V = true> {
     t.keys = this.keys.slice()
     t.vals = this.vals.map((v) => (v === undefined ? v : mapVal(v)))
     t.free = this.free.slice()
+    t.live = this.live.slice()
+    t.livePos = this.livePos.slice()
     return t
   }
 }

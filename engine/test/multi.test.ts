@@ -82,6 +82,20 @@ describe('MULTI / EXEC / DISCARD', () => {
     c.close()
   })
 
+  it('counts errors inside EXEC for the failing command only, as Redis does', async () => {
+    const c = await client()
+    await c.call('CONFIG', 'RESETSTAT')
+    await c.call('MULTI')
+    await c.call('SET', 'a', '1')
+    await c.call('SADD', 'a', 'x')
+    await c.call('EXEC')
+    const stats = (await c.call('INFO', 'commandstats')) as string
+    expect(stats).toMatch(/cmdstat_sadd:calls=1,.*failed_calls=1\r\n/)
+    expect(stats).toMatch(/cmdstat_exec:calls=1,.*failed_calls=0\r\n/)
+    expect((await c.call('INFO', 'errorstats')) as string).toContain('errorstat_WRONGTYPE:count=1\r\n')
+    c.close()
+  })
+
   it('DISCARD drops the queue, RESET leaves MULTI, SELECT inside EXEC sticks', async () => {
     const c = await client()
     await c.call('MULTI')

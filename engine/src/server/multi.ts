@@ -129,9 +129,13 @@ export class Transactions {
     const outer = srv.hooks.propagate.splice(0, srv.hooks.propagate.length, collector)
     c.ext.denyBlocking = true
     c.arrayLen(queue.length)
+    const errorsBefore = c.errorCount
     try {
       for (const q of queue) srv.call(c, q.cmd, q.argv)
     } finally {
+      // Each queued command's call() counted its own errors (failed_calls, errorstats); the call()
+      // around EXEC must not count them again, as in Redis EXEC itself does not fail for them.
+      c.errorCount = errorsBefore
       delete c.ext.denyBlocking
       const added = srv.hooks.propagate.filter((h) => h !== collector)
       srv.hooks.propagate.splice(0, srv.hooks.propagate.length, ...outer, ...added)

@@ -133,6 +133,38 @@ describe('BGSAVE', () => {
   })
 })
 
+/** Sends PSYNC ? -1 and resolves with the RDB bytes of the bulk that follows +FULLRESYNC. */
+async function psyncRdb(c: RawClient): Promise<Buffer> {
+  c.socket.removeAllListeners('data')
+  const chunks: Buffer[] = []
+  const head = /^\+FULLRESYNC [0-9a-f]{40} \d+\r\n\$(\d+)\r\n/
+  const done = new Promise<Buffer>((resolve) => {
+    c.socket.on('data', (d: Buffer) => {
+      chunks.push(d)
+      const all = Buffer.concat(chunks)
+      const m = head.exec(all.toString('latin1', 0, 120))
+      if (m && all.length >= m[0].length + Number(m[1])) resolve(all.subarray(m[0].length, m[0].length + Number(m[1])))
+    })
+  })
+  c.writeRaw('*3\r\n$5\r\nPSYNC\r\n$1\r\n?\r\n$2\r\n-1\r\n')
+  return done
+}
+
+describe('full sync', () => {
+  it('sends a disk-backed snapshot and honours rdb-del-sync-files', async () => {
+    const { s, c } = await start(['--rdb-del-sync-files', 'yes'])
+    await c.call('SET', 'a', '1')
+    const rdb = await psyncRdb(c)
+    const { events } = parseRdbBuffer(rdb)
+    expect(events.filter((e) => e.kind === 'key')).toMatchObject([{ key: 'a', value: { value: '1' } }])
+    await sleep(50)
+    // Nothing persists (no save rules, no AOF): the file made only for the replica is removed.
+    expect(existsSync(join(s.dir, 'dump.rdb'))).toBe(false)
+    const c2 = await RawClient.connect(s.port)
+    expect(await infoField(c2, 'stats', 'sync_full')).toBe('1')
+  })
+})
+
 describe('LRU and LFU records', () => {
   it('writes IDLE under an LRU policy, FREQ under an LFU policy, neither otherwise', async () => {
     for (const [policy, want] of [

@@ -17,7 +17,7 @@ const SPOP_MOVE_STRATEGY_MUL = 5
 const SRANDMEMBER_SUB_STRATEGY_MUL = 3
 const LONG_MAX = 9223372036854775807n
 
-export function maxIntsetEntries(srv: Server): number {
+function maxIntsetEntries(srv: Server): number {
   return srv.config.getInt('set-max-intset-entries')
 }
 

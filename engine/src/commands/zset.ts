@@ -33,7 +33,7 @@ const SYNTAX = 'ERR syntax error'
 /** ZRANDMEMBER: below this ratio of count to size, sample instead of copying and trimming. */
 const ZRANDMEMBER_SUB_STRATEGY_MUL = 3
 
-export function zsetLimits(srv: Server): ZsetLimits {
+function zsetLimits(srv: Server): ZsetLimits {
   return {
     maxEntries: srv.config.getInt('zset-max-listpack-entries'),
     maxValue: srv.config.getInt('zset-max-listpack-value'),
@@ -86,7 +86,7 @@ function deleteIfEmpty(c: Client, key: string, z: ZSetValue): boolean {
 // ---- Range specs ----
 
 /** zslParseRange: '(' makes an end exclusive; the rest is strtod over the whole text, NaN refused. */
-export function parseScoreRange(min: string, max: string): ScoreRange | null {
+function parseScoreRange(min: string, max: string): ScoreRange | null {
   const a = parseBound(min)
   const b = parseBound(max)
   if (a === null || b === null) return null
@@ -117,7 +117,7 @@ function parseLexBound(s: string): LexBound | null {
   }
 }
 
-export function parseLexRange(min: string, max: string): LexRange | null {
+function parseLexRange(min: string, max: string): LexRange | null {
   const a = parseLexBound(min)
   const b = parseLexBound(max)
   return a === null || b === null ? null : { min: a, max: b }
@@ -539,7 +539,7 @@ function zremrange(kind: 'rank' | 'score' | 'lex') {
 
 // ---- Pops ----
 
-export interface PopShape {
+interface PopShape {
   /** Reply the key first (BZPOP*, ZMPOP, BZMPOP). */
   emitKey: boolean
   /** [member, score] pairs (RESP3 counts, ZMPOP) rather than a flat list. */
@@ -553,7 +553,7 @@ export interface PopShape {
  * in the given shape. Returns the key popped from, null when none had entries, undefined after
  * a WRONGTYPE reply.
  */
-export function popGeneric(
+function popGeneric(
   c: Client,
   srv: Server,
   keys: string[],
@@ -633,14 +633,14 @@ function zpop(max: boolean) {
   }
 }
 
-export interface MpopArgs {
+interface MpopArgs {
   keys: string[]
   max: boolean
   count: number
 }
 
 /** Parses `numkeys key... MIN|MAX [COUNT n]` from argv[idx]; null after an error reply. */
-export function parseMpopArgs(c: Client, argv: string[], idx: number): MpopArgs | null {
+function parseMpopArgs(c: Client, argv: string[], idx: number): MpopArgs | null {
   const nk = parseInt64(argv[idx])
   if (nk === null || nk < 1) {
     c.error('ERR numkeys should be greater than 0')
@@ -674,7 +674,7 @@ export function parseMpopArgs(c: Client, argv: string[], idx: number): MpopArgs 
 }
 
 /** ZPOPMIN/ZPOPMAX key count: how a pop from a multi-key or blocking form is propagated. */
-export function popPropagation(key: string, max: boolean, count: number | null): string[] {
+function popPropagation(key: string, max: boolean, count: number | null): string[] {
   const cmd = max ? 'ZPOPMAX' : 'ZPOPMIN'
   return count === null ? [cmd, key] : [cmd, key, String(count)]
 }

@@ -82,6 +82,8 @@ class Gen {
 const KEYS = ['k1', 'k2', 'k3', 'k4', 'k5', 'k6', '{t}a', '{t}b']
 const WORDS = ['a', 'b', 'c', 'd', 'foo', 'bar', 'baz', 'hello', 'z', 'member:1', 'member:2']
 const LONG = ['L'.repeat(70), 'M'.repeat(100)]
+/** The sorted set that only ever holds score 0, for BYLEX ranges. */
+const LEX = 'lex'
 /** An absolute expiry far in the future, so TTL replies do not depend on timing. */
 const FAR = '4102444800'
 
@@ -151,7 +153,7 @@ const OPS: Op[] = [
   { cmd: 'dbsize', gen: () => ['DBSIZE'] },
   { cmd: 'keys', norm: 'sorted', gen: () => ['KEYS', '*'] },
   { cmd: 'randomkey', norm: 'random', gen: () => ['RANDOMKEY'] },
-  { cmd: 'object', sub: 'encoding', weight: 3, gen: (g) => ['OBJECT', 'ENCODING', g.key()] },
+  { cmd: 'object', sub: 'encoding', weight: 3, gen: (g) => ['OBJECT', 'ENCODING', g.pick([...KEYS, LEX])] },
   {
     cmd: 'sort',
     gen: (g) => [
@@ -274,7 +276,9 @@ const OPS: Op[] = [
   { cmd: 'zmscore', gen: (g) => ['ZMSCORE', g.key(), g.member(), g.member()] },
   { cmd: 'zcard', gen: (g) => ['ZCARD', g.key()] },
   { cmd: 'zcount', gen: (g) => ['ZCOUNT', g.key(), g.scoreBound(), g.scoreBound()] },
-  { cmd: 'zlexcount', gen: (g) => ['ZLEXCOUNT', g.key(), g.lexBound(), g.lexBound()] },
+  // Lexicographic ranges are only specified when all scores are equal: they run on their own key.
+  { cmd: 'zadd', weight: 2, gen: (g) => ['ZADD', LEX, ...g.members(3).flatMap((m) => ['0', m])] },
+  { cmd: 'zlexcount', gen: (g) => ['ZLEXCOUNT', LEX, g.lexBound(), g.lexBound()] },
   { cmd: 'zrank', gen: (g) => ['ZRANK', g.key(), g.member()] },
   { cmd: 'zrevrank', gen: (g) => ['ZREVRANK', g.key(), g.member()] },
   {
@@ -290,7 +294,7 @@ const OPS: Op[] = [
             : [g.index(), g.index()]
       return [
         'ZRANGE',
-        g.key(),
+        mode === 'BYLEX' ? LEX : g.key(),
         a,
         b,
         ...(mode ? [mode] : []),
@@ -306,15 +310,15 @@ const OPS: Op[] = [
     gen: (g) => ['ZRANGEBYSCORE', g.key(), g.scoreBound(), g.scoreBound(), ...(g.chance(0.4) ? ['WITHSCORES'] : [])],
   },
   { cmd: 'zrevrangebyscore', gen: (g) => ['ZREVRANGEBYSCORE', g.key(), g.scoreBound(), g.scoreBound()] },
-  { cmd: 'zrangebylex', gen: (g) => ['ZRANGEBYLEX', g.key(), g.lexBound(), g.lexBound()] },
-  { cmd: 'zrevrangebylex', gen: (g) => ['ZREVRANGEBYLEX', g.key(), g.lexBound(), g.lexBound()] },
+  { cmd: 'zrangebylex', gen: (g) => ['ZRANGEBYLEX', LEX, g.lexBound(), g.lexBound()] },
+  { cmd: 'zrevrangebylex', gen: (g) => ['ZREVRANGEBYLEX', LEX, g.lexBound(), g.lexBound()] },
   {
     cmd: 'zrevrange',
     gen: (g) => ['ZREVRANGE', g.key(), g.index(), g.index(), ...(g.chance(0.4) ? ['WITHSCORES'] : [])],
   },
   { cmd: 'zremrangebyrank', gen: (g) => ['ZREMRANGEBYRANK', g.key(), g.index(), g.index()] },
   { cmd: 'zremrangebyscore', gen: (g) => ['ZREMRANGEBYSCORE', g.key(), g.scoreBound(), g.scoreBound()] },
-  { cmd: 'zremrangebylex', gen: (g) => ['ZREMRANGEBYLEX', g.key(), g.lexBound(), g.lexBound()] },
+  { cmd: 'zremrangebylex', gen: (g) => ['ZREMRANGEBYLEX', LEX, g.lexBound(), g.lexBound()] },
   { cmd: 'zpopmin', gen: (g) => ['ZPOPMIN', g.key(), ...(g.chance(0.5) ? [g.pick(['1', '2', '0', '-1'])] : [])] },
   { cmd: 'zpopmax', gen: (g) => ['ZPOPMAX', g.key(), ...(g.chance(0.5) ? [g.pick(['1', '3'])] : [])] },
   {

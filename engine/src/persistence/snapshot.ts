@@ -37,7 +37,6 @@ export class Snapshot {
   readonly expires: number[]
   readonly keysTotal: number
   keysProcessed = 0
-  readonly startedAt = Date.now()
   private db = 0
   private slot = 0
   private finished = false
@@ -58,10 +57,6 @@ export class Snapshot {
     this.expires = dicts.map((d) => d.volatileCount)
     this.keysTotal = this.sizes.reduce((a, b) => a + b, 0)
     this.done = new Promise((r) => (this.resolveDone = r))
-  }
-
-  get active(): boolean {
-    return !this.finished
   }
 
   /** Pre-write hook: a key of the snapshot is about to change, so its current value goes first. */
@@ -156,10 +151,6 @@ export class SnapshotManager {
         process.nextTick(this.tick)
       }
     })
-  }
-
-  get active(): readonly Snapshot[] {
-    return this.running
   }
 
   /** Starts a snapshot of every db as it is now. */

@@ -24,9 +24,8 @@ export class AsyncFileOutput implements ChunkOutput {
   private writing = false
   private error: Error | null = null
   private waiters: (() => void)[] = []
-  /** Called when the backlog falls back under the low-water mark. */
+  /** Called after each completed write, so a paused walk can resume. */
   onDrain: (() => void) | null = null
-  written = 0
 
   constructor(readonly target: string) {
     this.tempPath = tempPathFor(target)
@@ -42,10 +41,6 @@ export class AsyncFileOutput implements ChunkOutput {
 
   pending(): number {
     return this.queued
-  }
-
-  get failed(): Error | null {
-    return this.error
   }
 
   private pump(): void {
@@ -74,7 +69,6 @@ export class AsyncFileOutput implements ChunkOutput {
         return
       }
       this.queued -= bytes
-      this.written += bytes
       this.onDrain?.()
       this.pump()
     })
@@ -135,7 +129,6 @@ export class AsyncFileOutput implements ChunkOutput {
 export class SyncFileOutput implements ChunkOutput {
   readonly tempPath: string
   private fd: number
-  written = 0
 
   constructor(readonly target: string) {
     this.tempPath = tempPathFor(target)
@@ -145,7 +138,6 @@ export class SyncFileOutput implements ChunkOutput {
   write(chunk: Buffer): void {
     let off = 0
     while (off < chunk.length) off += writeSync(this.fd, chunk, off, chunk.length - off)
-    this.written += chunk.length
   }
 
   pending(): number {

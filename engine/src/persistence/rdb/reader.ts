@@ -166,18 +166,6 @@ export class RdbInput {
       this.fail(`unexpected end of file: needed ${n} more bytes, ${this.end} left`, this.base + this.end)
   }
 
-  /** True when no byte follows. */
-  atEnd(): boolean {
-    if (this.pos < this.end) return false
-    if (this.eof) return true
-    try {
-      this.need(1)
-      return false
-    } catch {
-      return true
-    }
-  }
-
   u8(): number {
     this.need(1)
     return this.buf[this.pos++]

@@ -90,9 +90,4 @@ export class RdbStream implements SnapshotSink {
   end(): void {
     this.enc.end()
   }
-
-  /** Hands buffered bytes to the output (between walk slices, so output keeps flowing). */
-  flush(): void {
-    this.enc.flush()
-  }
 }

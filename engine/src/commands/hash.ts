@@ -45,7 +45,7 @@ function hsetGeneric(c: Client, argv: string[], srv: Server, isHmset: boolean): 
   const t = writeTarget(c, key)
   if (t === undefined) return
   const limits = hashLimits(srv.config)
-  t.h.tryConversion(argv.slice(2), limits)
+  t.h.tryConversion(argv, limits, 2)
   let created = 0
   for (let i = 2; i < argv.length; i += 2) if (t.h.set(argv[i], argv[i + 1], limits)) created++
   commit(c, key, t)
@@ -64,7 +64,7 @@ function hsetnx(c: Client, argv: string[], srv: Server): void {
     return
   }
   const limits = hashLimits(srv.config)
-  t.h.tryConversion(argv.slice(2, 4), limits)
+  t.h.tryConversion(argv, limits, 2)
   t.h.set(argv[2], argv[3], limits)
   commit(c, key, t)
   srv.notify('h', 'hset', key, c.db.id)

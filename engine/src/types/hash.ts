@@ -18,12 +18,27 @@ export interface HashLimits {
   maxValue: number
 }
 
-/** The conversion thresholds as configured now (read at each write, as Redis reads server.*). */
+const limitsCache = new WeakMap<Config, HashLimits>()
+const watchedConfigs = new WeakSet<Config>()
+
+/**
+ * The conversion thresholds as configured now (as Redis reads server.* at each write), cached per
+ * Config and dropped on any CONFIG SET so HSET does not parse two config values per call.
+ */
 export function hashLimits(config: Config): HashLimits {
-  return {
-    maxEntries: config.getInt('hash-max-listpack-entries'),
-    maxValue: config.getInt('hash-max-listpack-value'),
+  let l = limitsCache.get(config)
+  if (l === undefined) {
+    if (!watchedConfigs.has(config)) {
+      watchedConfigs.add(config)
+      config.onChange(() => limitsCache.delete(config))
+    }
+    l = {
+      maxEntries: config.getInt('hash-max-listpack-entries'),
+      maxValue: config.getInt('hash-max-listpack-value'),
+    }
+    limitsCache.set(config, l)
   }
+  return l
 }
 
 export class HashValue implements CollectionValue {
@@ -58,19 +73,20 @@ export class HashValue implements CollectionValue {
   }
 
   /**
-   * hashTypeTryConversion before a write of `args` (fields and values): converts when one of them
+   * hashTypeTryConversion before a write of `args` from index `from` (fields and values): converts when one of them
    * is longer than the value limit or the listpack would grow past its 1 GB safety size. (7.0 does
    * not convert on the argument count alone: 513 copies of one pair stay a listpack.)
    */
-  tryConversion(args: readonly string[], limits: HashLimits): void {
+  tryConversion(args: readonly string[], limits: HashLimits, from = 0): void {
     if (this.lp === null) return
     let sum = 0
-    for (const a of args) {
-      if (a.length > limits.maxValue) {
+    for (let i = from; i < args.length; i++) {
+      const len = args[i].length
+      if (len > limits.maxValue) {
         this.convert()
         return
       }
-      sum += a.length
+      sum += len
     }
     if (this.lp.bytes + sum > LP_SAFETY_SIZE) this.convert()
   }

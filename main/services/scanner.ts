@@ -21,7 +21,9 @@ export interface WalkStep {
 
 /** Iterates a db with SCAN; yields one step per SCAN call. */
 export async function* walk(client: Redis, total: number, o: WalkOptions): AsyncGenerator<WalkStep> {
-  const max = o.maxCount ?? 1000
+  // Measured on the engine with 1M keys: COUNT 1000 gave other clients a p99 of ~90 ms, COUNT 100
+  // ~10 ms on a loaded 2-core machine; real Redis answers COUNT 500 in well under a millisecond.
+  const max = o.maxCount ?? 500
   let count = Math.min(100, max)
   let cursor = '0'
   let examined = 0
@@ -41,8 +43,8 @@ export async function* walk(client: Redis, total: number, o: WalkOptions): Async
     yield { keys, scanned, done }
     // The round trip bounds the server's time on this SCAN, which is how long other clients wait
     // behind it: grow COUNT while a call stays under ~2 ms, shrink it as soon as one takes longer.
-    if (ms < 2 && count < max) count = Math.min(max, count * 2)
-    else if (ms > 4 && count > 10) count = Math.max(10, count >> 1)
+    if (ms < 1.5 && count < max) count = Math.min(max, count * 2)
+    else if (ms > 3 && count > 10) count = Math.max(10, count >> 1)
   } while (cursor !== '0')
 }
 

@@ -180,7 +180,8 @@ export class RdbInput {
 
   latin1(n: number): string {
     this.need(n)
-    const s = this.buf.toString('latin1', this.pos, this.pos + n)
+    // latin1Slice skips toString's encoding dispatch: this runs for every key and value loaded.
+    const s = this.buf.latin1Slice(this.pos, this.pos + n)
     this.pos += n
     return s
   }

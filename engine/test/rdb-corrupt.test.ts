@@ -2,13 +2,13 @@
 // server does not start with partial data and the file is left byte for byte as it was. The same
 // files through strata-check-rdb report the first error and its offset.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { RawClient } from './helpers.js'
 import { startPersistent, tempDir } from './rdb-helpers.js'
 import { RdbLoadError } from '../src/persistence/load.js'
-import { checkRdb, formatReport } from '../src/tools/check-rdb.js'
+import { checkRdb, formatReport, runCheckRdb } from '../src/tools/check-rdb.js'
 
 let good: Buffer
 let goodPath: string
@@ -124,6 +124,26 @@ describe('corrupt RDB files', () => {
     const s = await startPersistent([], dir)
     expect(s.srv.keyspace.totalKeys()).toBe(202)
     await s.close()
+  })
+
+  it('strata-check-rdb exits 0 for a good file, 1 for a bad one, 2 for usage errors', () => {
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
+    try {
+      expect(runCheckRdb([goodPath])).toBe(0)
+      const dir = tempDir()
+      dirs.push(dir)
+      const p = join(dir, 'bad.rdb')
+      writeFileSync(p, good.subarray(0, 100))
+      expect(runCheckRdb([p])).toBe(1)
+      expect(runCheckRdb([])).toBe(2)
+      expect(runCheckRdb([join(dir, 'missing.rdb')])).toBe(2)
+      expect(String(out.mock.calls[0][0])).toContain('RDB looks OK')
+      expect(String(out.mock.calls[1][0])).toContain('RDB ERROR DETECTED')
+    } finally {
+      out.mockRestore()
+      err.mockRestore()
+    }
   })
 
   it('refuses trailing garbage in the check tool', () => {

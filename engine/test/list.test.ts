@@ -80,6 +80,10 @@ function coverageScript(): Step[] {
     ['LPOS', 'nokey', 'a'],
     ['LPOS', 'nokey', 'a', 'COUNT', '1'],
     ['LPOS', 'p', 'a', 'RANK', '0'],
+    ['LPOS', 'p', 'a', 'RANK', '-9223372036854775808'],
+    ['LPOS', 'p', 'a', 'RANK', '-9223372036854775808', 'COUNT', '1'],
+    ['LPOS', 'p', 'a', 'RANK', '-9223372036854775807', 'COUNT', '1'],
+    ['LPOS', 'p', 'a', 'RANK', '9223372036854775807'],
     ['LPOS', 'p', 'a', 'RANK', 'x'],
     ['LPOS', 'p', 'a', 'COUNT', '-1'],
     ['LPOS', 'p', 'a', 'COUNT', 'x'],
@@ -402,6 +406,23 @@ describe('blocking list commands', () => {
     expect(await p9).toEqual(['dbk', 'nine'])
     expect(await p0).toBe(null)
     for (const x of [inDb9, inDb0, pusher]) x.close()
+  })
+
+  it('is woken by SWAPDB bringing in a list, and by MOVE', async () => {
+    const a = await client()
+    const b = await client(1)
+    const p = a.call('BLPOP', 'swapped', '0')
+    await sleep(30)
+    await b.call('RPUSH', 'swapped', 'from-db1')
+    expect(await b.call('SWAPDB', '0', '1')).toBe('OK')
+    expect(await p).toEqual(['swapped', 'from-db1'])
+    const q = a.call('BRPOP', 'moved', '0')
+    await sleep(30)
+    await b.call('RPUSH', 'moved', 'via-move')
+    expect(await b.call('MOVE', 'moved', '0')).toBe(1)
+    expect(await q).toEqual(['moved', 'via-move'])
+    a.close()
+    b.close()
   })
 
   it('is woken after EXEC with the state at the end of the transaction', async () => {

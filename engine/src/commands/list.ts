@@ -188,6 +188,7 @@ function lpos(c: Client, argv: string[]): void {
   let rank = 1
   let count = -1
   let maxlen = 0
+  let rankWraps = false
   for (let j = 3; j < argv.length; j++) {
     const opt = argv[j].toLowerCase()
     const more = j < argv.length - 1
@@ -197,17 +198,16 @@ function lpos(c: Client, argv: string[]): void {
         c.error('ERR value is not an integer or out of range')
         return
       }
-      if (n === -9223372036854775808n) {
-        c.error('ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807')
-        return
-      }
       if (n === 0) {
         c.error(
           "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list",
         )
         return
       }
-      rank = typeof n === 'bigint' ? (n > 0n ? Number.MAX_SAFE_INTEGER : -Number.MAX_SAFE_INTEGER) : n
+      // RANK -9223372036854775808 stays negative when C negates it: every match from the tail then
+      // qualifies and COUNT never ends the scan early (7.0 has no range check for it).
+      rankWraps = n === -9223372036854775808n
+      rank = typeof n === 'number' ? n : n > 0n ? Number.MAX_SAFE_INTEGER : rankWraps ? -1 : -Number.MAX_SAFE_INTEGER
     } else if (opt === 'count' && more) {
       const n = rangeArg(c, argv[++j], 0, "COUNT can't be negative")
       if (n === null) return
@@ -244,7 +244,7 @@ function lpos(c: Client, argv: string[]): void {
         matches++
         if (matches >= rank) {
           found.push(fromTail ? len - index - 1 : index)
-          if (count === -1 || (count !== 0 && matches - rank + 1 >= count)) break outer
+          if (count === -1 || (count !== 0 && !rankWraps && matches - rank + 1 >= count)) break outer
         }
       }
       index++

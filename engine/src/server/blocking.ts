@@ -15,7 +15,7 @@
 // client is then unblocked. It returns false to keep waiting (key still missing or of another type).
 //
 // Readiness comes from the keyModified hook (every key write passes it), so pushes from any client,
-// any database, MOVE/RENAME/RESTORE, all wake the right waiters. Ready keys are served, first
+// any database, MOVE/RENAME/RESTORE, all wake the right waiters; SWAPDB through dbReplaced. Ready keys are served, first
 // blocked first served per key, before the next command runs (as Redis's handleClientsBlockedOnKeys
 // after each command) and in beforeSleep; never in the middle of a command or of EXEC.
 
@@ -90,6 +90,18 @@ export class BlockingManager {
     })
     srv.hooks.beforeSleep.push(() => this.handleReadyKeys())
     srv.hooks.clientClosed.push((c) => this.remove(c))
+    // SWAPDB (scanDatabaseForReadyKeys): a waited-on key may now exist in the swapped-in table.
+    srv.hooks.dbReplaced.push((db) => this.signalExisting(db))
+  }
+
+  /** Signals every waited-on key of db that currently exists. */
+  private signalExisting(db: Db): void {
+    for (const id of this.waiters.keys()) {
+      const sep = id.indexOf('\0')
+      if (Number(id.slice(0, sep)) !== db.id) continue
+      const key = id.slice(sep + 1)
+      if (db.find(key) >= 0) this.signal(db, key)
+    }
   }
 
   /** Number of clients blocked on keys (INFO blocked_clients counts c.blocked instead). */

@@ -490,6 +490,27 @@ describe('blocking list commands', () => {
     b.close()
   })
 
+  it('chains blocked BRPOPLPUSH clients: a served move wakes the waiter of its destination', async () => {
+    const a = await client()
+    const b = await client()
+    const c = await client()
+    const p = a.call('BRPOPLPUSH', 'ch1', 'ch2', '0')
+    const q = b.call('BRPOPLPUSH', 'ch2', 'ch3', '0')
+    await sleep(30)
+    await c.call('RPUSH', 'ch1', 'x')
+    expect(await p).toBe('x')
+    expect(await q).toBe('x')
+    expect(await c.call('LRANGE', 'ch3', '0', '-1')).toEqual(['x'])
+    expect(await c.call('EXISTS', 'ch1', 'ch2')).toBe(0)
+    // A list renamed into place wakes its waiter too.
+    const r = a.call('BLPOP', 'renamed', '0')
+    await sleep(30)
+    await c.call('RPUSH', 'tmp', 'r')
+    await c.call('RENAME', 'tmp', 'renamed')
+    expect(await r).toEqual(['renamed', 'r'])
+    for (const x of [a, b, c]) x.close()
+  })
+
   it('BLMPOP pops up to COUNT from the first key that gets elements', async () => {
     const a = await client()
     const b = await client()

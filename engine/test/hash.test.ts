@@ -359,6 +359,22 @@ describe('hash commands', () => {
     }
   })
 
+  it('HRANDFIELD with a positive count returns distinct fields, small or large counts', async () => {
+    const c = await RawClient.connect(t.port)
+    const args: string[] = []
+    for (let i = 0; i < 1000; i++) args.push(`k${i}`, `v${i}`)
+    await c.call('HSET', 'rf', ...args)
+    for (const n of [5, 400, 999]) {
+      const fields = (await c.call('HRANDFIELD', 'rf', n)) as string[]
+      expect(fields.length).toBe(n)
+      expect(new Set(fields).size).toBe(n)
+      const pairs = (await c.call('HRANDFIELD', 'rf', n, 'WITHVALUES')) as string[]
+      for (let i = 0; i < pairs.length; i += 2) expect(pairs[i + 1]).toBe('v' + pairs[i].slice(1))
+      expect(new Set(pairs.filter((_, i) => i % 2 === 0)).size).toBe(n)
+    }
+    c.close()
+  })
+
   it('reports the encoding and memory usage through the value object', async () => {
     const c = await RawClient.connect(t.port)
     await c.call('HSET', 'mu', 'a', '1')

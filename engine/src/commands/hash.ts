@@ -271,8 +271,18 @@ function hrandfieldWithCount(c: Client, key: string, l: number | bigint, withVal
     reply(pairs)
     return
   }
-  const all = [...h.entries()]
   const count = Number(l)
+  if (count * 3 <= size) {
+    // Few fields out of many (CASE 4): random picks until `count` distinct ones, without copying.
+    const picked = new Map<string, string>()
+    while (picked.size < count) {
+      const [f, v] = h.randomEntry()
+      picked.set(f, v)
+    }
+    reply([...picked])
+    return
+  }
+  const all = [...h.entries()]
   if (count >= size) {
     reply(all)
     return

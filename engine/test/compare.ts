@@ -4,7 +4,6 @@
 // With `events`, a subscriber records every keyspace notification the script causes.
 
 import { RawClient, startRealRedis, startServer, type Reply } from './helpers.js'
-import { FLAG_RAW } from '../src/keyspace/dict.js'
 import { stringEncoding } from '../src/types/string.js'
 import type { Server } from '../src/server/server.js'
 
@@ -22,7 +21,7 @@ function encodingOf(srv: Server, key: string): Reply {
   const v = db.dict.vals[slot]
   if (v === undefined) return null
   if (typeof v === 'object') return v.encoding()
-  return stringEncoding(v, (db.dict.flags[slot] & FLAG_RAW) !== 0)
+  return stringEncoding(v, db.dict.flags[slot])
 }
 
 async function run(port: number, script: Step[], srv: Server | null, resp3: boolean): Promise<ScriptResult[]> {

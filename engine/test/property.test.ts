@@ -450,6 +450,8 @@ describe('random command sequences give the same replies as redis-server', () =>
     { seed: 2, ops: 2000, resp: '2' },
     { seed: 3, ops: 2000, resp: '3' },
     { seed: 4, ops: 2000, resp: '2' },
+    { seed: 5, ops: 2000, resp: '2' },
+    { seed: 10, ops: 2000, resp: '3' },
   ]
 
   for (const { seed, ops, resp } of runs) {

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { RawClient, ReplyError, requireProgram, startServer, type TestServer } from './helpers.js'
 import { eventsOnBoth, runOnBoth, type Step } from './compare.js'
-import { FLAG_RAW } from '../src/keyspace/dict.js'
 import { stringEncoding } from '../src/types/string.js'
 import { SetValue } from '../src/types/set.js'
 
@@ -38,7 +37,7 @@ const db = (): (typeof t.srv.keyspace.dbs)[0] => t.srv.keyspace.dbs[0]
 
 function encoding(key: string): string {
   const slot = db().find(key)
-  return stringEncoding(db().dict.vals[slot] as string | number, (db().dict.flags[slot] & FLAG_RAW) !== 0)
+  return stringEncoding(db().dict.vals[slot] as string | number, db().dict.flags[slot])
 }
 
 /** Puts a set under key, for WRONGTYPE checks. */

@@ -53,7 +53,7 @@ function setbit(c: Client, argv: string[], srv: Server): void {
     const next = String.fromCharCode(on ? cur | (1 << shift) : cur & ~(1 << shift))
     const bytes =
       byte < old.length ? old.slice(0, byte) + next + old.slice(byte + 1) : old + '\0'.repeat(byte - old.length) + next
-    putString(db, key, slot, bytes, true)
+    putString(db, key, slot, bytes, FLAG_RAW)
     srv.notify('$', 'setbit', key, db.id)
     srv.dirty++
   }

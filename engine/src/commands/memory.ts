@@ -4,7 +4,6 @@
 
 import type { CommandDef } from './table.js'
 import type { Value } from '../types/value.js'
-import { FLAG_RAW } from '../keyspace/dict.js'
 import { stringEncoding } from '../types/string.js'
 import { parseInt64 } from '../util/numbers.js'
 import { replyHelp } from './connection.js'
@@ -28,8 +27,8 @@ export function sdsAllocSize(len: number, allowType5: boolean): number {
 }
 
 /** objectComputeSize for strings: `int` is the robj alone, `embstr` one allocation, `raw` two. */
-export function stringValueSize(v: string | number, raw: boolean): number {
-  const enc = stringEncoding(v, raw)
+export function stringValueSize(v: string | number, flags: number): number {
+  const enc = stringEncoding(v, flags)
   if (enc === 'int') return ROBJ_SIZE
   const len = typeof v === 'number' ? String(v).length : v.length
   if (enc === 'embstr') return allocSize(ROBJ_SIZE + 3 + len + 1)
@@ -38,7 +37,7 @@ export function stringValueSize(v: string | number, raw: boolean): number {
 
 /** MEMORY USAGE of one key: value + key sds + dict entry. */
 export function keyMemoryUsage(key: string, v: Value, flags: number): number {
-  const value = typeof v === 'object' ? v.memoryUsage() : stringValueSize(v, (flags & FLAG_RAW) !== 0)
+  const value = typeof v === 'object' ? v.memoryUsage() : stringValueSize(v, flags)
   // Keys are sdsdup'ed from the argument, so short ones get the 1-byte sds type 5 header.
   return value + sdsAllocSize(key.length, true) + DICT_ENTRY_SIZE
 }

@@ -47,7 +47,7 @@ function encoding(c: Client, argv: string[]): void {
   const d = c.db.dict
   const v = d.vals[slot]
   if (typeof v === 'object') c.bulk(v.encoding())
-  else c.bulk(stringEncoding(v as string | number, (d.flags[slot] & FLAG_RAW) !== 0))
+  else c.bulk(stringEncoding(v as string | number, d.flags[slot]))
 }
 
 /**
@@ -64,7 +64,7 @@ function refcount(c: Client, argv: string[], srv: Server): void {
   if (
     typeof v !== 'object' &&
     (d.flags[slot] & (FLAG_RAW | FLAG_UNSHARED)) === 0 &&
-    stringEncoding(v as string | number, false) === 'int'
+    stringEncoding(v as string | number, 0) === 'int'
   ) {
     const n = Number(stringBytes(v as string | number))
     const canShare = srv.maxmemory === 0 || !/lru|lfu/.test(srv.policy)

@@ -7,7 +7,7 @@ import type { Client } from '../server/client.js'
 import type { Server } from '../server/server.js'
 import type { Db } from '../keyspace/db.js'
 import type { CommandDef } from './table.js'
-import { FLAG_RAW } from '../keyspace/dict.js'
+import { FLAG_RAW, FLAG_TEXT } from '../keyspace/dict.js'
 import { storeString, stringBytes, stringLength } from '../types/string.js'
 import { WRONGTYPE, type Value } from '../types/value.js'
 import { MAX_I64, MIN_I64, parseInt64 } from '../util/numbers.js'
@@ -316,7 +316,7 @@ function incrDecr(c: Client, srv: Server, key: string, incr: number | bigint): v
     next = Number.isSafeInteger(n) ? n : sum
   }
   // The int encoding: a JS number when exact, else the canonical text (still OBJECT ENCODING int).
-  putString(db, key, slot, typeof next === 'number' ? next : next.toString(), false)
+  putString(db, key, slot, typeof next === 'number' ? next : next.toString(), 0)
   srv.notify('$', 'incrby', key, db.id)
   srv.dirty++
   c.int(next)
@@ -365,7 +365,7 @@ function incrbyfloat(c: Client, argv: string[], srv: Server): void {
     return
   }
   const text = formatLongDoubleHuman(sum)
-  putString(db, key, slot, storeString(text), false)
+  putString(db, key, slot, text, FLAG_TEXT)
   srv.notify('$', 'incrbyfloat', key, db.id)
   srv.dirty++
   c.bulk(text)
@@ -396,14 +396,14 @@ function checkStringLength(c: Client, srv: Server, size: number): boolean {
  * Stores a string value at key, whose slot came from lookupWriteSlot (-1: create the key). The TTL
  * is kept; `raw` marks a value grown in place (APPEND, SETRANGE, SETBIT), as Redis's sds strings.
  */
-export function putString(db: Db, key: string, slot: number, val: string | number, raw: boolean): void {
+export function putString(db: Db, key: string, slot: number, val: string | number, flags: number): void {
   if (slot < 0) {
     slot = db.add(key, val)
   } else {
     db.replaceAt(slot, val)
     db.modified(key)
   }
-  db.dict.flags[slot] = raw ? FLAG_RAW : 0
+  db.dict.flags[slot] = flags
 }
 
 function append(c: Client, argv: string[], srv: Server): void {
@@ -422,7 +422,7 @@ function append(c: Client, argv: string[], srv: Server): void {
     }
     total = stringLength(v) + argv[2].length
     if (!checkStringLength(c, srv, total)) return
-    putString(db, key, slot, stringBytes(v) + argv[2], true)
+    putString(db, key, slot, stringBytes(v) + argv[2], FLAG_RAW)
   }
   srv.notify('$', 'append', key, db.id)
   srv.dirty++
@@ -507,7 +507,7 @@ function setrange(c: Client, argv: string[], srv: Server): void {
     offset >= old.length
       ? old + '\0'.repeat(offset - old.length) + value
       : old.slice(0, offset) + value + old.slice(offset + value.length)
-  putString(db, key, slot, bytes, true)
+  putString(db, key, slot, bytes, FLAG_RAW)
   srv.notify('$', 'setrange', key, db.id)
   srv.dirty++
   c.int(bytes.length)

@@ -12,6 +12,11 @@ import type { Value } from '../types/value.js'
 export const FLAG_RAW = 1
 /** Per-slot flag: an integer string duplicated by COPY (dupStringObject), never a shared integer. */
 export const FLAG_UNSHARED = 2
+/**
+ * Per-slot flag: a string kept as text even if it reads as an integer, as Redis stores values it
+ * creates without tryObjectEncoding (INCRBYFLOAT's result is `embstr` there, not `int`).
+ */
+export const FLAG_TEXT = 4
 
 /**
  * Installed by the snapshot cursor (DESIGN.md §3): beforeWrite runs before a key's value, expiry or

@@ -1,6 +1,7 @@
 // The string type (t_string.c's storage side): `int`, `embstr` and `raw` encodings, and conversion
 // between stored values and their byte strings.
 
+import { FLAG_RAW, FLAG_TEXT } from '../keyspace/dict.js'
 import { isInt64Text } from '../util/numbers.js'
 import type { Value } from './value.js'
 
@@ -27,14 +28,15 @@ export function stringBytes(v: Value): string {
 }
 
 /**
- * OBJECT ENCODING of a string. `raw` is the Dict's FLAG_RAW: a value grown in place by APPEND,
- * SETRANGE, SETBIT or built by BITOP stays `raw` even when it reads as an integer, as in Redis.
+ * OBJECT ENCODING of a string from its stored form and its Dict flags: `raw` for values grown in
+ * place (APPEND, SETRANGE, SETBIT), text-only values never `int`, else Redis's tryObjectEncoding.
  */
-export function stringEncoding(v: string | number, raw: boolean): string {
-  if (typeof v === 'number') return 'int'
-  if (raw) return 'raw'
-  if (v.length <= 20 && isInt64Text(v)) return 'int'
-  return v.length > EMBSTR_MAX ? 'raw' : 'embstr'
+export function stringEncoding(v: string | number, flags: number): string {
+  if (typeof v === 'number' && (flags & FLAG_TEXT) === 0) return 'int'
+  if ((flags & FLAG_RAW) !== 0) return 'raw'
+  const text = typeof v === 'number' ? String(v) : v
+  if ((flags & FLAG_TEXT) === 0 && text.length <= 20 && isInt64Text(text)) return 'int'
+  return text.length > EMBSTR_MAX ? 'raw' : 'embstr'
 }
 
 /** Length in bytes of a string value (STRLEN, APPEND, SETRANGE). */

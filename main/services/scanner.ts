@@ -42,7 +42,7 @@ export async function* walk(client: Redis, total: number, o: WalkOptions): Async
     const scanned = done ? Math.max(total, returned) : Math.min(unfiltered ? returned : examined, total)
     yield { keys, scanned, done }
     // The round trip bounds the server's time on this SCAN, which is how long other clients wait
-    // behind it: grow COUNT while a call stays under ~2 ms, shrink it as soon as one takes longer.
+    // behind it: grow COUNT while a call stays under ~1.5 ms, shrink it once one takes over 3 ms.
     if (ms < 1.5 && count < max) count = Math.min(max, count * 2)
     else if (ms > 3 && count > 10) count = Math.max(10, count >> 1)
   } while (cursor !== '0')

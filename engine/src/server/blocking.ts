@@ -22,7 +22,7 @@
 import type { Client } from './client.js'
 import type { Server } from './server.js'
 import type { Db } from '../keyspace/db.js'
-import { parseFloatArg } from '../util/numbers.js'
+import { parseLongDouble } from '../util/longdouble.js'
 
 export interface BlockRequest {
   /** Keys of c.db to wait on, in argument order (duplicates are ignored). */
@@ -50,11 +50,13 @@ const MAX_TIMER = 2 ** 31 - 1
  * UNIT_SECONDS) as an absolute deadline in ms, 0 for none; null after replying an error.
  */
 export function parseTimeout(c: Client, s: string, srv: Server): number | null {
-  const secs = parseFloatArg(s)
-  if (secs === null) {
+  // string2ld: strtold's syntax (hex floats too); values beyond long double range are refused.
+  const ld = parseLongDouble(s)
+  if (ld === null) {
     c.error('ERR timeout is not a float or out of range')
     return null
   }
+  const secs = ld.inf ? Infinity : (ld.neg ? -1 : 1) * Number(ld.m) * 2 ** ld.e
   // (long long)(ftval * 1000): truncation toward zero; out-of-range values become LLONG_MIN on
   // x86-64, hence "negative" for inf and huge values, as Redis 7.0 answers.
   const ms = secs * 1000

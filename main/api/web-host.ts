@@ -52,7 +52,13 @@ export async function startWebHost(o: WebHostOptions): Promise<WebHost> {
   let origin = ''
 
   const http: Server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)
+    let path: string
+    try {
+      path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)
+    } catch {
+      res.writeHead(400).end('Bad request')
+      return
+    }
     let file = normalize(join(root, path === '/' ? 'index.html' : path))
     if (!file.startsWith(root + sep)) {
       res.writeHead(403).end()

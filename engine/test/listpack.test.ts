@@ -142,6 +142,36 @@ describe('listpack entry sizes', () => {
   })
 })
 
+describe('listpack as a deque', () => {
+  it('keeps order, lookups and size through many unshifts and shifts', () => {
+    const lp = new Listpack(['m'])
+    const model = ['m']
+    for (let i = 0; i < 100; i++) {
+      lp.unshift(`h${i}`)
+      model.unshift(`h${i}`)
+      if (i % 3 === 0) {
+        lp.push(String(i))
+        model.push(String(i))
+      }
+    }
+    for (let i = 0; i < 60; i++) expect(lp.shift()).toBe(model.shift())
+    lp.insert(5, 'ins')
+    model.splice(5, 0, 'ins')
+    lp.set(0, 'first')
+    model[0] = 'first'
+    expect(lp.length).toBe(model.length)
+    expect(lp.get(6)).toBe(model[6])
+    expect(lp.find('ins')).toBe(5)
+    expect(lp.remove(1, 2)).toEqual(model.splice(1, 2))
+    expect(lp.entries).toEqual(model)
+    expect(lp.bytes).toBe(lpBytesOf(model))
+    while (lp.length > 0) expect(lp.pop()).toBe(model.pop())
+    expect(lp.bytes).toBe(LP_EMPTY_BYTES)
+    lp.unshift('again')
+    expect(lp.entries).toEqual(['again'])
+  })
+})
+
 describe('listpack bytes', () => {
   it('encodes an empty listpack as 07 00 00 00 00 00 FF', () => {
     expect(lpEncode([]).toString('hex')).toBe('07000000' + '0000' + 'ff')

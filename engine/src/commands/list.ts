@@ -237,10 +237,11 @@ function lpos(c: Client, argv: string[]): void {
   let index = 0
   const nodes = l.ql.nodes
   outer: for (let n = 0; n < nodes.length; n++) {
-    const e = (fromTail ? nodes[nodes.length - 1 - n] : nodes[n]).entries
-    for (let k = 0; k < e.length; k++) {
+    const node = fromTail ? nodes[nodes.length - 1 - n] : nodes[n]
+    const nlen = node.length
+    for (let k = 0; k < nlen; k++) {
       if (maxlen !== 0 && index >= maxlen) break outer
-      if (e[fromTail ? e.length - 1 - k : k] === ele) {
+      if (node.get(fromTail ? nlen - 1 - k : k) === ele) {
         matches++
         if (matches >= rank) {
           found.push(fromTail ? len - index - 1 : index)
@@ -299,7 +300,7 @@ function linsert(c: Client, argv: string[], srv: Server): void {
   const pivot = argv[3]
   const nodes = l.ql.nodes
   for (let n = 0; n < nodes.length; n++) {
-    const offset = nodes[n].entries.indexOf(pivot)
+    const offset = nodes[n].find(pivot)
     if (offset >= 0) {
       l.ql.insert({ node: n, offset }, argv[4], w === 'after')
       c.db.modified(key)

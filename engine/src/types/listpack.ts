@@ -91,77 +91,113 @@ export function lpBytesOf(entries: readonly string[]): number {
 
 /**
  * A listpack in memory: entries plus the running byte size Redis's lpBytes() would report. All
- * mutations go through these methods so `bytes` stays exact.
+ * mutations go through these methods so `bytes` stays exact. The entries live in `items` from
+ * index `head` on: free slots before `head` make unshift and shift O(1) (LPUSH/LPOP on a node
+ * of ~1600 entries would otherwise move the whole array each time).
  */
 export class Listpack {
-  entries: string[]
+  private items: string[]
+  private head = 0
   bytes: number
 
   constructor(entries: string[] = []) {
-    this.entries = entries
+    this.items = entries
     this.bytes = lpBytesOf(entries)
   }
 
+  /** The entries as one dense array (compacts the free front slots first). */
+  get entries(): string[] {
+    if (this.head > 0) this.compact()
+    return this.items
+  }
+
+  private compact(): void {
+    this.items = this.items.slice(this.head)
+    this.head = 0
+  }
+
+  /** Adopts an array of entries as they are (the caller keeps `bytes` right). */
+  set entries(a: string[]) {
+    this.items = a
+    this.head = 0
+  }
+
   get length(): number {
-    return this.entries.length
+    return this.items.length - this.head
   }
 
   get(i: number): string {
-    return this.entries[i]
+    return this.items[this.head + i]
   }
 
   push(s: string): void {
-    this.entries.push(s)
+    this.items.push(s)
     this.bytes += lpEntrySize(s)
   }
 
   unshift(s: string): void {
-    this.entries.unshift(s)
+    if (this.head === 0) {
+      // Make room in front, as much as the node holds, so the next unshifts are O(1).
+      const n = this.items.length
+      const room = Math.max(8, n)
+      const a = new Array<string>(room + n)
+      for (let i = 0; i < n; i++) a[room + i] = this.items[i]
+      this.items = a
+      this.head = room
+    }
+    this.items[--this.head] = s
     this.bytes += lpEntrySize(s)
   }
 
   /** Inserts s so that it becomes entry i. */
   insert(i: number, s: string): void {
-    if (i === this.entries.length) this.entries.push(s)
-    else if (i === 0) this.entries.unshift(s)
-    else this.entries.splice(i, 0, s)
-    this.bytes += lpEntrySize(s)
+    if (i === 0) this.unshift(s)
+    else if (i === this.length) this.push(s)
+    else {
+      this.items.splice(this.head + i, 0, s)
+      this.bytes += lpEntrySize(s)
+    }
   }
 
   set(i: number, s: string): void {
-    this.bytes += lpEntrySize(s) - lpEntrySize(this.entries[i])
-    this.entries[i] = s
+    const j = this.head + i
+    this.bytes += lpEntrySize(s) - lpEntrySize(this.items[j])
+    this.items[j] = s
   }
 
   pop(): string {
-    const s = this.entries.pop() as string
+    const s = this.items.pop() as string
     this.bytes -= lpEntrySize(s)
+    if (this.items.length === this.head) this.entries = []
     return s
   }
 
   shift(): string {
-    const s = this.entries.shift() as string
+    const s = this.items[this.head]
+    // Free the slot (the string may be large); compact once the free front outgrows the entries.
+    ;(this.items as (string | undefined)[])[this.head++] = undefined
     this.bytes -= lpEntrySize(s)
+    if (this.head >= 32 && this.head > this.length) this.compact()
     return s
   }
 
   /** Removes n entries starting at i and returns them. */
   remove(i: number, n = 1): string[] {
-    const out = this.entries.splice(i, n)
+    const out = this.items.splice(this.head + i, n)
     for (const s of out) this.bytes -= lpEntrySize(s)
     return out
   }
 
   /** Index of the first entry equal to s at or after `from` stepping by `step`, or -1. */
   find(s: string, from = 0, step = 1): number {
-    const e = this.entries
-    for (let i = from; i < e.length; i += step) if (e[i] === s) return i
+    const e = this.items
+    for (let i = this.head + from; i < e.length; i += step) if (e[i] === s) return i - this.head
     return -1
   }
 
   clone(): Listpack {
     const lp = new Listpack()
-    lp.entries = this.entries.slice()
+    lp.items = this.items.slice(this.head)
     lp.bytes = this.bytes
     return lp
   }

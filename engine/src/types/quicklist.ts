@@ -140,9 +140,9 @@ export class Quicklist {
     let want = end - start + 1
     let off = p.offset
     for (let n = p.node; n < this.nodes.length && want > 0; n++) {
-      const e = this.nodes[n].entries
-      const stop = Math.min(e.length, off + want)
-      for (let i = off; i < stop; i++) out.push(e[i])
+      const node = this.nodes[n]
+      const stop = Math.min(node.length, off + want)
+      for (let i = off; i < stop; i++) out.push(node.get(i))
       want -= stop - off
       off = 0
     }

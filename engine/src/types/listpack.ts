@@ -111,7 +111,8 @@ export class Listpack {
     return this.items
   }
 
-  private compact(): void {
+  /** Drops the free front slots (a node that stops being the list head no longer needs them). */
+  compact(): void {
     this.items = this.items.slice(this.head)
     this.head = 0
   }

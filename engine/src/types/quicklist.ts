@@ -67,8 +67,12 @@ export class Quicklist {
 
   pushHead(s: string): void {
     const head = this.nodes[0]
-    if (allowInsert(head, this.fill, s.length)) head.unshift(s)
-    else this.nodes.unshift(new Listpack([s]))
+    if (allowInsert(head, this.fill, s.length)) {
+      head.unshift(s)
+    } else {
+      head?.compact()
+      this.nodes.unshift(new Listpack([s]))
+    }
     this.count++
   }
 

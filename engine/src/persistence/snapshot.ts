@@ -20,7 +20,10 @@ export interface SnapshotSink {
 /** CPU budget of one walk slice while clients are active, and while the server is idle (ms). */
 const BUSY_SLICE_MS = 0.5
 const IDLE_SLICE_MS = 2
-/** How many slots the walk visits between clock reads (a big collection takes a while to encode). */
+/**
+ * Work units between clock reads: an empty slot or a string costs 1, a collection (which takes far
+ * longer to encode) costs CHECK_EVERY, so the clock is read after every collection.
+ */
 const CHECK_EVERY = 8
 
 const PENDING = 0
@@ -92,9 +95,13 @@ export class Snapshot {
         const s = this.slot++
         if (st[s] === PENDING) {
           st[s] = DONE
+          if (typeof this.dicts[this.db].vals[s] === 'object') n += CHECK_EVERY - 1
           this.emit(this.db, s)
         }
-        if (++n % CHECK_EVERY === 0 && (performance.now() > deadline || sink.congested())) return false
+        if (++n >= CHECK_EVERY) {
+          n = 0
+          if (performance.now() > deadline || sink.congested()) return false
+        }
       }
       this.db++
       this.slot = 0

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RawClient, requireProgram, startServer, type Reply, type TestServer } from './helpers.js'
-import { labelled, runBoth, sortedReply, startPair, type Pair, type Step } from './redis-compare.js'
+import { labelled, runBoth, sortedReply, startPair, type Pair, type Step } from './compare.js'
 import { HashValue } from '../src/types/hash.js'
 import { lpBytesOf } from '../src/types/listpack.js'
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RawClient, ReplyError, requireProgram, sleep, startServer, type TestServer } from './helpers.js'
-import { labelled, runBoth, startPair, type Pair, type Step } from './redis-compare.js'
+import { labelled, runBoth, startPair, type Pair, type Step } from './compare.js'
 import { ListValue } from '../src/types/list.js'
 
 const HAVE_REDIS = requireProgram('redis-server')

@@ -6,6 +6,20 @@ import { resolve } from 'node:path'
 import { defineConfig } from 'vitest/config'
 import vue from '@vitejs/plugin-vue'
 
+const MILLION = 'test/e2e/million.e2e.test.ts'
+
+/** Browser tests: one browser and one web host at a time (the machines running these have 2 cores). */
+const e2e = {
+  environment: 'node' as const,
+  pool: 'forks' as const,
+  fileParallelism: false,
+  globalSetup: ['test/e2e/global-setup.ts'],
+  testTimeout: 180_000,
+  hookTimeout: 180_000,
+  // UI waits poll the page; a loaded machine can take seconds to repaint.
+  expect: { poll: { timeout: 15_000, interval: 50 } },
+}
+
 export default defineConfig({
   test: {
     projects: [
@@ -28,21 +42,9 @@ export default defineConfig({
           environment: 'happy-dom',
         },
       },
-      {
-        test: {
-          name: 'e2e',
-          include: ['test/e2e/**/*.test.ts'],
-          environment: 'node',
-          pool: 'forks',
-          // One browser and one web host at a time: the machines running these have 2 cores.
-          fileParallelism: false,
-          globalSetup: ['test/e2e/global-setup.ts'],
-          testTimeout: 180_000,
-          hookTimeout: 180_000,
-          // UI waits poll the page; a loaded machine can take seconds to repaint.
-          expect: { poll: { timeout: 15_000, interval: 50 } },
-        },
-      },
+      { test: { ...e2e, name: 'e2e', include: ['test/e2e/**/*.test.ts'], exclude: [MILLION] } },
+      // The million-key test takes minutes and measures latency: `npm run test:million`.
+      { test: { ...e2e, name: 'million', include: [MILLION] } },
     ],
   },
 })

@@ -242,74 +242,58 @@ export class SkipList {
     return null
   }
 
-  private inRange(r: ScoreRange): boolean {
-    if (scoreRangeEmpty(r)) return false
+  /** zslIsInRange / zslIsInLexRange: whether any node can fall inside the bounds. */
+  private overlaps(b: Bounds): boolean {
+    if (b.empty) return false
     const t = this.tail
-    if (t === null || !scoreGteMin(t.score, r)) return false
+    if (t === null || !b.gteMin(t)) return false
     const h = this.header.forward[0]
-    return h !== null && scoreLteMax(h.score, r)
+    return h !== null && b.lteMax(h)
+  }
+
+  /** The first node inside the bounds (zslNthInRange's search from the head). */
+  private firstWithin(b: Bounds): SkipNode | null {
+    if (!this.overlaps(b)) return null
+    let x = this.header
+    for (let i = this.level - 1; i >= 0; i--) {
+      let next = x.forward[i]
+      while (next !== null && !b.gteMin(next)) {
+        x = next
+        next = x.forward[i]
+      }
+    }
+    const n = x.forward[0] as SkipNode
+    return b.lteMax(n) ? n : null
+  }
+
+  /** The last node inside the bounds. */
+  private lastWithin(b: Bounds): SkipNode | null {
+    if (!this.overlaps(b)) return null
+    let x = this.header
+    for (let i = this.level - 1; i >= 0; i--) {
+      let next = x.forward[i]
+      while (next !== null && b.lteMax(next)) {
+        x = next
+        next = x.forward[i]
+      }
+    }
+    return b.gteMin(x) ? x : null
   }
 
   firstInRange(r: ScoreRange): SkipNode | null {
-    if (!this.inRange(r)) return null
-    let x = this.header
-    for (let i = this.level - 1; i >= 0; i--) {
-      let next = x.forward[i]
-      while (next !== null && !scoreGteMin(next.score, r)) {
-        x = next
-        next = x.forward[i]
-      }
-    }
-    const n = x.forward[0] as SkipNode
-    return scoreLteMax(n.score, r) ? n : null
+    return this.firstWithin(scoreBounds(r))
   }
 
   lastInRange(r: ScoreRange): SkipNode | null {
-    if (!this.inRange(r)) return null
-    let x = this.header
-    for (let i = this.level - 1; i >= 0; i--) {
-      let next = x.forward[i]
-      while (next !== null && scoreLteMax(next.score, r)) {
-        x = next
-        next = x.forward[i]
-      }
-    }
-    return scoreGteMin(x.score, r) ? x : null
-  }
-
-  private inLexRange(r: LexRange): boolean {
-    if (lexRangeEmpty(r)) return false
-    const t = this.tail
-    if (t === null || !lexGteMin(t.member, r)) return false
-    const h = this.header.forward[0]
-    return h !== null && lexLteMax(h.member, r)
+    return this.lastWithin(scoreBounds(r))
   }
 
   firstInLexRange(r: LexRange): SkipNode | null {
-    if (!this.inLexRange(r)) return null
-    let x = this.header
-    for (let i = this.level - 1; i >= 0; i--) {
-      let next = x.forward[i]
-      while (next !== null && !lexGteMin(next.member, r)) {
-        x = next
-        next = x.forward[i]
-      }
-    }
-    const n = x.forward[0] as SkipNode
-    return lexLteMax(n.member, r) ? n : null
+    return this.firstWithin(lexBounds(r))
   }
 
   lastInLexRange(r: LexRange): SkipNode | null {
-    if (!this.inLexRange(r)) return null
-    let x = this.header
-    for (let i = this.level - 1; i >= 0; i--) {
-      let next = x.forward[i]
-      while (next !== null && lexLteMax(next.member, r)) {
-        x = next
-        next = x.forward[i]
-      }
-    }
-    return lexGteMin(x.member, r) ? x : null
+    return this.lastWithin(lexBounds(r))
   }
 
   /** Unlinks nodes from the first one past the update vector while keep(node) holds. */
@@ -375,4 +359,19 @@ export class SkipList {
     }
     return this.deleteWhile((_n, t) => t <= end, traversed + 1, onDelete)
   }
+}
+
+/** A score or lex range seen as tests on nodes, so one search serves both. */
+interface Bounds {
+  empty: boolean
+  gteMin(n: SkipNode): boolean
+  lteMax(n: SkipNode): boolean
+}
+
+function scoreBounds(r: ScoreRange): Bounds {
+  return { empty: scoreRangeEmpty(r), gteMin: (n) => scoreGteMin(n.score, r), lteMax: (n) => scoreLteMax(n.score, r) }
+}
+
+function lexBounds(r: LexRange): Bounds {
+  return { empty: lexRangeEmpty(r), gteMin: (n) => lexGteMin(n.member, r), lteMax: (n) => lexLteMax(n.member, r) }
 }

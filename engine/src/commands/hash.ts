@@ -8,8 +8,7 @@ import { HashValue, hashLimits } from '../types/hash.js'
 import { WRONGTYPE, type Value } from '../types/value.js'
 import { MAX_I64, MIN_I64, parseInt64 } from '../util/numbers.js'
 import { addLongDouble, formatLongDoubleHuman, longDoubleFromInt, parseLongDouble } from '../util/longdouble.js'
-import { globMatch } from '../util/glob.js'
-import { parseScanCursor, parseScanOptions } from './scanargs.js'
+import { scanCollection } from './scanargs.js'
 
 const G = 'hash'
 
@@ -300,29 +299,17 @@ function hrandfieldWithCount(c: Client, key: string, l: number | bigint, withVal
 // ---- HSCAN ----
 
 function hscan(c: Client, argv: string[]): void {
-  const cursor = parseScanCursor(c, argv[2])
-  if (cursor === null) return
-  const h = hashOrReply(c, c.db.lookupRead(argv[1]))
-  if (h === undefined) return
-  if (h === null) {
-    c.arrayLen(2)
-    c.bulk('0')
-    c.arrayLen(0)
-    return
-  }
-  const opts = parseScanOptions(c, argv, 3)
-  if (opts === null) return
-  const out: string[] = []
-  const emit = (f: string, v: string): void => {
-    if (opts.pattern === null || globMatch(opts.pattern, f)) out.push(f, v)
-  }
-  let next = 0
-  // A listpack hash is returned whole in one call, with cursor 0, as Redis does.
-  if (h.ht === null) for (const [f, v] of h.entries()) emit(f, v)
-  else next = h.ht.scan(cursor, opts.count, emit)
-  c.arrayLen(2)
-  c.bulk(String(next))
-  c.bulks(out)
+  scanCollection(
+    c,
+    argv,
+    (cl, key) => hashOrReply(cl, cl.db.lookupRead(key)),
+    (h, cursor, count, emit) => {
+      if (h.ht !== null) return h.ht.scan(cursor, count, emit)
+      // A listpack hash is returned whole in one call, with cursor 0, as Redis does.
+      for (const [f, v] of h.entries()) emit(f, v)
+      return 0
+    },
+  )
 }
 
 const W = ['write', 'denyoom', 'fast'] as const

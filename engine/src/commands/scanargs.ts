@@ -3,6 +3,7 @@
 
 import type { Client } from '../server/client.js'
 import { parseInt64 } from '../util/numbers.js'
+import { globMatch } from '../util/glob.js'
 
 const ULONG_MAX = 18446744073709551615n
 
@@ -51,4 +52,41 @@ export function parseScanOptions(c: Client, argv: string[], from: number): ScanO
     }
   }
   return opts
+}
+
+/** Emits one element: its name (matched against MATCH) and, for hashes and zsets, its value. */
+export type ScanEmit = (name: string, value?: string) => void
+
+/**
+ * scanGenericCommand for one collection key (SSCAN, HSCAN, ZSCAN): validates the cursor, looks the
+ * key up with `read` (undefined after it replied an error, null when the key is missing), parses
+ * MATCH/COUNT, and replies [next cursor, elements] with what `scan` emitted that matches.
+ */
+export function scanCollection<T>(
+  c: Client,
+  argv: string[],
+  read: (c: Client, key: string) => T | null | undefined,
+  scan: (value: T, cursor: number, count: number, emit: ScanEmit) => number,
+): void {
+  const cursor = parseScanCursor(c, argv[2])
+  if (cursor === null) return
+  const v = read(c, argv[1])
+  if (v === undefined) return
+  if (v === null) {
+    c.arrayLen(2)
+    c.bulk('0')
+    c.arrayLen(0)
+    return
+  }
+  const opts = parseScanOptions(c, argv, 3)
+  if (opts === null) return
+  const found: string[] = []
+  const next = scan(v, cursor, opts.count, (name, value) => {
+    if (opts.pattern !== null && !globMatch(opts.pattern, name)) return
+    found.push(name)
+    if (value !== undefined) found.push(value)
+  })
+  c.arrayLen(2)
+  c.bulk(String(next))
+  c.bulks(found)
 }

@@ -7,8 +7,7 @@ import type { CommandDef } from './table.js'
 import { SetValue } from '../types/set.js'
 import { WRONGTYPE, type Value } from '../types/value.js'
 import { parseInt64 } from '../util/numbers.js'
-import { globMatch } from '../util/glob.js'
-import { parseScanCursor, parseScanOptions } from './scanargs.js'
+import { scanCollection } from './scanargs.js'
 
 const G = 'set'
 /** SPOP: above this ratio of popped to remaining members, rebuild from the survivors instead. */
@@ -425,25 +424,7 @@ function sintercard(c: Client, argv: string[]): void {
 }
 
 function sscan(c: Client, argv: string[]): void {
-  const cursor = parseScanCursor(c, argv[2])
-  if (cursor === null) return
-  const s = readSet(c, argv[1])
-  if (s === undefined) return
-  if (s === null) {
-    c.arrayLen(2)
-    c.bulk('0')
-    c.arrayLen(0)
-    return
-  }
-  const opts = parseScanOptions(c, argv, 3)
-  if (opts === null) return
-  const found: string[] = []
-  const next = s.scan(cursor, opts.count, (m) => {
-    if (opts.pattern === null || globMatch(opts.pattern, m)) found.push(m)
-  })
-  c.arrayLen(2)
-  c.bulk(String(next))
-  c.bulks(found)
+  scanCollection(c, argv, readSet, (s, cursor, count, emit) => s.scan(cursor, count, (m) => emit(m)))
 }
 
 const RO = ['readonly'] as const

@@ -20,8 +20,7 @@ import {
 import { WRONGTYPE, type Value } from '../types/value.js'
 import { parseInt64 } from '../util/numbers.js'
 import { parseDouble, strtod } from '../util/strtod.js'
-import { globMatch } from '../util/glob.js'
-import { parseScanCursor, parseScanOptions } from './scanargs.js'
+import { scanCollection } from './scanargs.js'
 import { blockingFor, canBlock, parseTimeout } from '../server/blocking.js'
 
 const G = 'sorted_set'
@@ -965,25 +964,7 @@ function zrandmember(c: Client, argv: string[]): void {
 }
 
 function zscan(c: Client, argv: string[]): void {
-  const cursor = parseScanCursor(c, argv[2])
-  if (cursor === null) return
-  const z = readZset(c, argv[1])
-  if (z === undefined) return
-  if (z === null) {
-    c.arrayLen(2)
-    c.bulk('0')
-    c.arrayLen(0)
-    return
-  }
-  const opts = parseScanOptions(c, argv, 3)
-  if (opts === null) return
-  const found: string[] = []
-  const next = z.scan(cursor, opts.count, (m, s) => {
-    if (opts.pattern === null || globMatch(opts.pattern, m)) found.push(m, s)
-  })
-  c.arrayLen(2)
-  c.bulk(String(next))
-  c.bulks(found)
+  scanCollection(c, argv, readZset, (z, cursor, count, emit) => z.scan(cursor, count, emit))
 }
 
 const W = ['write', 'denyoom', 'fast'] as const

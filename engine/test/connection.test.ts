@@ -98,3 +98,43 @@ describe('SELECT', () => {
     c.close()
   })
 })
+
+describe('protocol garbage', () => {
+  it('survives random bytes and truncated frames on many connections', async () => {
+    let seed = 7
+    const rand = (n: number): number => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0
+      return seed % n
+    }
+    const pieces = [
+      '*',
+      '$',
+      '\r\n',
+      '-1',
+      '3',
+      '99999999999999999999',
+      'SET',
+      'GET',
+      '"',
+      "'",
+      '\\x',
+      '\0',
+      ' ',
+      ':',
+      '+',
+    ]
+    for (let i = 0; i < 100; i++) {
+      const c = await RawClient.connect(t.port)
+      let junk = ''
+      for (let j = 0; j < 1 + rand(30); j++)
+        junk += rand(3) === 0 ? String.fromCharCode(rand(256)) : pieces[rand(pieces.length)]
+      c.writeRaw(junk)
+      await new Promise((r) => setTimeout(r, 2))
+      c.close()
+    }
+    const ok = await RawClient.connect(t.port)
+    expect(await ok.call('PING')).toBe('PONG')
+    expect(await ok.call('SET', 'after-garbage', 'ok')).toBe('OK')
+    ok.close()
+  })
+})

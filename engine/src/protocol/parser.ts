@@ -166,13 +166,21 @@ function isHex(c: string): boolean {
   return /^[0-9a-fA-F]$/.test(c)
 }
 
+/** C's isspace in the "C" locale, which sdssplitargs uses (not JS's Unicode-wide \s). */
+function isSpace(c: string): boolean {
+  return c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\v' || c === '\f'
+}
+
 /** sdssplitargs: space-separated arguments with "double" (escapes, \xHH) and 'single' quotes. */
-export function splitArgs(line: string): string[] | null {
+export function splitArgs(text: string): string[] | null {
+  // Redis splits a C string: a NUL byte ends the line.
+  const nul = text.indexOf('\0')
+  const line = nul < 0 ? text : text.slice(0, nul)
   const out: string[] = []
   let i = 0
   const n = line.length
   for (;;) {
-    while (i < n && /\s/.test(line[i])) i++
+    while (i < n && isSpace(line[i])) i++
     if (i >= n) return out
     let cur = ''
     let inq = false
@@ -189,7 +197,7 @@ export function splitArgs(line: string): string[] | null {
           const e = line[i]
           cur += e === 'n' ? '\n' : e === 'r' ? '\r' : e === 't' ? '\t' : e === 'b' ? '\b' : e === 'a' ? '\x07' : e
         } else if (c === '"') {
-          if (i + 1 < n && !/\s/.test(line[i + 1])) return null
+          if (i + 1 < n && !isSpace(line[i + 1])) return null
           i++
           break
         } else {
@@ -202,7 +210,7 @@ export function splitArgs(line: string): string[] | null {
           i++
           cur += "'"
         } else if (c === "'") {
-          if (i + 1 < n && !/\s/.test(line[i + 1])) return null
+          if (i + 1 < n && !isSpace(line[i + 1])) return null
           i++
           break
         } else {
@@ -211,7 +219,7 @@ export function splitArgs(line: string): string[] | null {
       } else {
         if (i >= n) break
         const c = line[i]
-        if (c === ' ' || c === '\n' || c === '\r' || c === '\t' || c === '\0') break
+        if (isSpace(c)) break
         if (c === '"') inq = true
         else if (c === "'") insq = true
         else cur += c

@@ -16,6 +16,11 @@ CLASS_BIT.m = KEY_MISS
 /** 'A': every class except key-miss (m) and new-key (n) events. */
 const ALL = [...'g$lshzxetd'].reduce((m, ch) => m | CLASS_BIT[ch], 0)
 
+/** The flag bit of an event class character (0 for none), for the server's early filter. */
+export function eventClassBit(cls: string): number {
+  return CLASS_BIT[cls] ?? 0
+}
+
 /** keyspaceEventsStringToFlags: the bit set, or null for an unknown character. */
 export function parseKeyspaceEvents(s: string): number | null {
   let flags = 0
@@ -63,10 +68,8 @@ export class KeyspaceNotifier {
     this.flags = parseKeyspaceEvents(value) ?? 0
   }
 
-  /** notifyKeyspaceEvent: nothing unless the event's class and K and/or E are switched on. */
-  notify(cls: string, event: string, key: string, dbId: number): void {
-    const bit = CLASS_BIT[cls]
-    if (bit === undefined || (this.flags & bit) === 0) return
+  /** notifyKeyspaceEvent: Server.notify already dropped classes that are off; K and E pick the channels. */
+  notify(_cls: string, event: string, key: string, dbId: number): void {
     if (this.flags & KEYSPACE) this.pubsub.publish(`__keyspace@${dbId}__:${key}`, event)
     if (this.flags & KEYEVENT) this.pubsub.publish(`__keyevent@${dbId}__:${event}`, key)
   }

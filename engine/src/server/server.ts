@@ -18,6 +18,7 @@ import { ActiveExpire } from '../keyspace/expire.js'
 import { CommandTable, type Command } from '../commands/table.js'
 import { registerAll } from '../commands/index.js'
 import { CORE_SECTIONS, type InfoProvider } from './info.js'
+import { eventClassBit, parseKeyspaceEvents } from './notify.js'
 
 /** Returns true when it took over the command (queued it, blocked it, rejected it). */
 export type CommandInterceptor = (c: Client, cmd: Command, argv: string[]) => boolean
@@ -92,7 +93,8 @@ export class Server implements KeyspaceContext {
   maxmemory = 0
   policy: EvictionPolicy = 'noeviction'
   private timeoutSecs = 0
-  private notifyFlags = ''
+  /** notify-keyspace-events as a bit set: Server.notify drops events of classes that are off. */
+  private notifyMask = 0
   port = 0
   shuttingDown = false
   /** Called after a clean SHUTDOWN closes everything (the standalone binary exits then). */
@@ -135,7 +137,7 @@ export class Server implements KeyspaceContext {
         this.timeoutSecs = Number(v)
         break
       case 'notify-keyspace-events':
-        this.notifyFlags = v
+        this.notifyMask = parseKeyspaceEvents(v) ?? 0
         break
       case 'loglevel':
         this.log.level = v as Logger['level']
@@ -196,7 +198,7 @@ export class Server implements KeyspaceContext {
 
   /** notifyKeyspaceEvent: `cls` is the event's class character (g $ l s h z x e n m). */
   notify(cls: string, event: string, key: string, dbId: number): void {
-    if (this.notifyFlags === '' || this.hooks.notify.length === 0) return
+    if ((this.notifyMask & eventClassBit(cls)) === 0 || this.hooks.notify.length === 0) return
     for (const h of this.hooks.notify) h(cls, event, key, dbId)
   }
 

@@ -27,6 +27,8 @@ export class RespParser {
   private argv: string[] = []
   private remaining = 0
   private bulkLen = -1
+  /** Set by lineInt: the index just past the line it read. */
+  private lineEnd = 0
 
   authenticated = true
 
@@ -75,37 +77,33 @@ export class RespParser {
     if (this.pos >= buf.length) return null
     if (this.remaining === 0) {
       if (buf[this.pos] !== 42 /* * */) return this.inline()
-      const nl = buf.indexOf(10, this.pos)
-      if (nl < 0) {
+      const n = this.lineInt(buf, this.pos + 1, 'Protocol error: invalid multibulk length')
+      if (Number.isNaN(n)) {
         if (buf.length - this.pos > INLINE_MAX) throw new ProtocolError('Protocol error: too big mbulk count string')
         return null
       }
-      if (nl === 0 || buf[nl - 1] !== 13) throw new ProtocolError('Protocol error: invalid multibulk length')
-      const n = parseNum(buf, this.pos + 1, nl - 1)
       const max = this.authenticated ? MBULK_MAX : UNAUTH_MBULK_MAX
-      if (n === null || n > max) throw new ProtocolError('Protocol error: invalid multibulk length')
-      this.pos = nl + 1
+      if (n > max) throw new ProtocolError('Protocol error: invalid multibulk length')
+      this.pos = this.lineEnd
       if (n <= 0) return []
       this.remaining = n
-      this.argv = new Array<string>()
+      this.argv = []
     }
     while (this.remaining > 0) {
       if (this.bulkLen < 0) {
         if (this.pos >= buf.length) return null
-        const nl = buf.indexOf(10, this.pos)
-        if (nl < 0) {
-          if (buf.length - this.pos > INLINE_MAX) throw new ProtocolError('Protocol error: too big bulk count string')
-          return null
-        }
         if (buf[this.pos] !== 36 /* $ */) {
           throw new ProtocolError(`Protocol error: expected '$', got '${String.fromCharCode(buf[this.pos])}'`)
         }
-        if (buf[nl - 1] !== 13) throw new ProtocolError('Protocol error: invalid bulk length')
-        const len = parseNum(buf, this.pos + 1, nl - 1)
+        const len = this.lineInt(buf, this.pos + 1, 'Protocol error: invalid bulk length')
+        if (Number.isNaN(len)) {
+          if (buf.length - this.pos > INLINE_MAX) throw new ProtocolError('Protocol error: too big bulk count string')
+          return null
+        }
         const max = this.authenticated ? this.limits.maxBulkLen : UNAUTH_BULK_MAX
-        if (len === null || len < 0 || len > max) throw new ProtocolError('Protocol error: invalid bulk length')
+        if (len < 0 || len > max) throw new ProtocolError('Protocol error: invalid bulk length')
         this.bulkLen = len
-        this.pos = nl + 1
+        this.pos = this.lineEnd
       }
       const end = this.pos + this.bulkLen
       if (end + 2 > buf.length) {
@@ -122,9 +120,33 @@ export class RespParser {
       this.bulkLen = -1
       this.remaining--
     }
-    const argv = this.argv
-    this.argv = []
-    return argv
+    return this.argv
+  }
+
+  /**
+   * The decimal after a type byte, up to its CRLF, read in JS (cheaper than a native indexOf for
+   * these short lines); sets lineEnd past the LF. NaN when the line has not fully arrived.
+   */
+  private lineInt(buf: Buffer, start: number, err: string): number {
+    const len = buf.length
+    let p = start
+    let neg = false
+    if (p < len && buf[p] === 45 /* - */) {
+      neg = true
+      p++
+    }
+    let n = 0
+    let digits = 0
+    for (; p < len; p++) {
+      const c = buf[p]
+      if (c === 13) break
+      if (c < 48 || c > 57 || ++digits > 19) throw new ProtocolError(err)
+      n = n * 10 + (c - 48)
+    }
+    if (p + 1 >= len) return NaN
+    if (buf[p + 1] !== 10 || digits === 0) throw new ProtocolError(err)
+    this.lineEnd = p + 2
+    return neg ? -n : n
   }
 
   private inline(): string[] | null {
@@ -141,25 +163,6 @@ export class RespParser {
     if (args === null) throw new ProtocolError('Protocol error: unbalanced quotes in request')
     return args
   }
-}
-
-/** Parses an unsigned-or-negative decimal between [start, end); null on any non-digit. */
-function parseNum(buf: Buffer, start: number, end: number): number | null {
-  if (start >= end || end - start > 19) return null
-  let neg = false
-  let i = start
-  if (buf[i] === 45) {
-    neg = true
-    i++
-    if (i === end) return null
-  }
-  let n = 0
-  for (; i < end; i++) {
-    const c = buf[i] - 48
-    if (c < 0 || c > 9) return null
-    n = n * 10 + c
-  }
-  return neg ? -n : n
 }
 
 function isHex(c: string): boolean {

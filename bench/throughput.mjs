@@ -8,6 +8,7 @@ import { benchmark, geomean, has, info, loadStrings, median, startServer, table 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const TESTS = (process.env.BENCH_TESTS ?? 'set,get,incr,mset,lpush,rpush,lpop,sadd,hset,zadd,lrange_100').split(',')
 const MEM_KEYS = Number(process.env.BENCH_MEM_KEYS ?? 1_000_000)
+const PIPELINES = (process.env.BENCH_PIPELINES ?? '1,16').split(',').map(Number)
 
 if (!has('redis-benchmark')) {
   console.error('redis-benchmark is not installed (Debian: apt-get install redis-tools)')
@@ -30,7 +31,7 @@ async function throughput() {
     }
   }
   const results = []
-  for (const pipeline of [1, 16]) {
+  for (const pipeline of PIPELINES) {
     const requests = pipeline === 1 ? 100_000 : 500_000
     const samples = {}
     for (let round = 0; round < ROUNDS; round++) {
@@ -84,24 +85,26 @@ console.log(
   ),
 )
 if (withRedis) {
-  for (const p of [1, 16]) {
+  for (const p of PIPELINES) {
     const core = tp.filter((r) => r.pipeline === p && ['SET', 'GET', 'INCR'].includes(r.name))
     if (core.length)
       console.log(`geometric mean ratio set/get/incr at -P ${p}: ${geomean(core.map((r) => r.ratio)).toFixed(2)}`)
   }
 }
-const mem = await memory()
-console.log(`\nMemory: ${MEM_KEYS.toLocaleString('en-US')} SET keys with 16-byte values\n`)
-console.log(
-  table(
-    ['server', 'keys', 'RSS before', 'RSS after', 'load ms'],
-    mem.map((m) => [
-      m.kind,
-      m.keys,
-      `${(m.before / 2 ** 20).toFixed(1)} MiB`,
-      `${(m.rss / 2 ** 20).toFixed(1)} MiB`,
-      m.loadMs,
-    ]),
-  ),
-)
-if (mem.length === 2) console.log(`RSS ratio Strata / Redis: ${(mem[0].rss / mem[1].rss).toFixed(2)}`)
+if (MEM_KEYS > 0) {
+  const mem = await memory()
+  console.log(`\nMemory: ${MEM_KEYS.toLocaleString('en-US')} SET keys with 16-byte values\n`)
+  console.log(
+    table(
+      ['server', 'keys', 'RSS before', 'RSS after', 'load ms'],
+      mem.map((m) => [
+        m.kind,
+        m.keys,
+        `${(m.before / 2 ** 20).toFixed(1)} MiB`,
+        `${(m.rss / 2 ** 20).toFixed(1)} MiB`,
+        m.loadMs,
+      ]),
+    ),
+  )
+  if (mem.length === 2) console.log(`RSS ratio Strata / Redis: ${(mem[0].rss / mem[1].rss).toFixed(2)}`)
+}

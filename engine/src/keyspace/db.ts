@@ -55,13 +55,8 @@ export class Db {
 
   /** lookupKeyRead: the value, touching LRU/LFU and counting a hit or a miss. */
   lookupRead(key: string): Value | undefined {
-    const slot = this.find(key)
-    if (slot < 0) {
-      this.ctx.countLookup(false)
-      this.ctx.notify('m', 'keymiss', key, this.id)
-      return undefined
-    }
-    this.ctx.countLookup(true)
+    const slot = this.findCounted(key)
+    if (slot < 0) return undefined
     this.dict.lru[slot] = this.ctx.accessStamp(this.dict, slot)
     return this.dict.vals[slot]
   }

@@ -176,10 +176,7 @@ function loadFile(st: AofState, c: Client, name: string, first: boolean, last: b
           run(srv, c, cmd, argv)
         }
       }
-      if (queue !== null) {
-        srv.log.warning(`Revert incomplete MULTI/EXEC transaction in AOF file ${name}`)
-        throw new AofTruncated(beforeMulti, 0)
-      }
+      if (queue !== null) throw new AofTruncated(r.offset, 0)
     } catch (e) {
       if (e instanceof AofFormatError) {
         throw new AofLoadError(
@@ -188,7 +185,13 @@ function loadFile(st: AofState, c: Client, name: string, first: boolean, last: b
         )
       }
       if (!(e instanceof AofTruncated)) throw e
-      repairTail(st, name, path, e.offset, r.size, last)
+      // Inside an open MULTI the valid part ends before the MULTI.
+      let valid = e.offset
+      if (queue !== null) {
+        srv.log.warning(`Revert incomplete MULTI/EXEC transaction in AOF file ${name}`)
+        valid = beforeMulti
+      }
+      repairTail(st, name, path, valid, r.size, last)
     }
   })
 }

@@ -10,7 +10,8 @@ import { join } from 'node:path'
 import { Config, argsToConfigText } from '../src/server/config.js'
 import { Server } from '../src/server/server.js'
 import { initPersistence } from '../src/persistence/aof/index.js'
-import { RawClient, freePort, sleep, type Reply } from './helpers.js'
+import { connect } from 'node:net'
+import { RawClient, encodeCommand, freePort, sleep, type Reply } from './helpers.js'
 
 export function tempDir(tag = 'strata-aof-'): string {
   return mkdtempSync(join(tmpdir(), tag))
@@ -111,7 +112,8 @@ export async function dumpDataset(port: number, dbs = 16): Promise<Map<string, u
       do {
         const [next, keys] = (await c.call('SCAN', cursor, 'COUNT', 1000)) as [string, string[]]
         cursor = next
-        for (const k of keys) out.set(`${db}:${k}`, await readKey(c, k))
+        const vals = await Promise.all(keys.map((k) => readKey(c, k)))
+        keys.forEach((k, i) => out.set(`${db}:${k}`, vals[i]))
       } while (cursor !== '0')
     }
   } finally {
@@ -121,8 +123,7 @@ export async function dumpDataset(port: number, dbs = 16): Promise<Map<string, u
 }
 
 async function readKey(c: RawClient, k: string): Promise<unknown> {
-  const type = (await c.call('TYPE', k)) as string
-  const exp = await c.call('PEXPIRETIME', k)
+  const [type, exp] = (await Promise.all([c.call('TYPE', k), c.call('PEXPIRETIME', k)])) as [string, Reply]
   let val: Reply
   if (type === 'string') val = await c.call('GET', k)
   else if (type === 'list') val = await c.call('LRANGE', k, 0, -1)
@@ -156,4 +157,23 @@ export async function waitRewrite(port: number): Promise<void> {
     c.close()
   }
   throw new Error('the AOF rewrite did not finish')
+}
+
+/** Sends commands whose replies are one line each (+OK, :n) in one pipeline; resolves when all are answered. */
+export function pipelineSimple(port: number, cmds: (string | number)[][]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ port, host: '127.0.0.1' })
+    let lines = 0
+    s.on('data', (d: Buffer) => {
+      for (let i = 0; i < d.length; i++) if (d[i] === 10) lines++
+      if (lines >= cmds.length) {
+        s.end()
+        resolve()
+      }
+    })
+    s.on('error', reject)
+    s.on('connect', () => {
+      for (let i = 0; i < cmds.length; i += 1000) s.write(Buffer.concat(cmds.slice(i, i + 1000).map(encodeCommand)))
+    })
+  })
 }

@@ -8,6 +8,8 @@ import { Server } from './server/server.js'
 import { installRdbPersistence } from './persistence/save.js'
 import { loadAtStart } from './persistence/load.js'
 
+export { useCompactHeap } from './util/heap.js'
+
 export async function main(args: string[]): Promise<Server> {
   const config = new Config()
   let rest = args

@@ -7,6 +7,8 @@ import { Config, ConfigError, argsToConfigText } from './server/config.js'
 import { Server } from './server/server.js'
 import { initPersistence } from './persistence/aof/index.js'
 
+export { useCompactHeap } from './util/heap.js'
+
 export async function main(args: string[]): Promise<Server> {
   const config = new Config()
   let rest = args

@@ -44,6 +44,26 @@ describe('Dict', () => {
     expect(d.size).toBe(10_001)
   })
 
+  it('reserve makes room up front: keys already in stay findable, n inserts grow nothing', () => {
+    const d = new Dict()
+    for (let i = 0; i < 100; i++) d.insert(`old:${i}`, i, 0)
+    d.setExpire(d.slotOf('old:7'), 1234)
+    d.reserve(5000)
+    const lru = d.lru
+    const expires = d.expires
+    for (let i = 0; i < 4900; i++) d.insert(`new:${i}`, i, 0)
+    expect(d.lru).toBe(lru)
+    expect(d.expires).toBe(expires)
+    expect(d.size).toBe(5000)
+    for (let i = 0; i < 100; i++) expect(d.vals[d.slotOf(`old:${i}`)]).toBe(i)
+    for (let i = 0; i < 4900; i++) expect(d.vals[d.slotOf(`new:${i}`)]).toBe(i)
+    expect(d.expires[d.slotOf('old:7')]).toBe(1234)
+    expect(d.randomVolatileSlot()).toBe(d.slotOf('old:7'))
+    // A smaller reserve than what is held changes nothing.
+    d.reserve(10)
+    expect(d.slotOf('new:4899')).toBeGreaterThanOrEqual(0)
+  })
+
   it('tracks TTL keys for sampling and forgets them on delete or persist', () => {
     const d = new Dict()
     const slots = Array.from({ length: 100 }, (_, i) => d.insert(`t${i}`, 'v', 0))

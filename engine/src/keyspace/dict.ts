@@ -118,10 +118,19 @@ export class Dict {
     if ((this.filled + 1) * 4 > this.table.length * 3) this.rehash()
   }
 
-  /** Rebuilds the index at a size that keeps it at most half full, dropping tombstones. */
-  private rehash(): void {
+  /**
+   * Makes room for n keys in all (the RDB's RESIZEDB hint), so a load does not rehash the index
+   * and regrow the per-slot arrays over and over as it inserts.
+   */
+  reserve(n: number): void {
+    while (this.capacity < n) this.grow()
+    if ((n + 1) * 2 > this.table.length) this.rehash(n)
+  }
+
+  /** Rebuilds the index at a size that keeps `keys` keys at most half full, dropping tombstones. */
+  private rehash(keys = this.count): void {
     let size = 16
-    while (size < (this.count + 1) * 2) size *= 2
+    while (size < (keys + 1) * 2) size *= 2
     const table = new Int32Array(size)
     const mask = size - 1
     for (let s = 0; s < this.slotEnd; s++) {

@@ -9,6 +9,7 @@ import { Dict } from '../keyspace/dict.js'
 import { FileSource, RdbError, RdbParser, type ByteSource } from './rdb/reader.js'
 import { buildValue } from './rdb/objects.js'
 import { rdbPath, rdbState } from './save.js'
+import { withHeapGrowth } from '../util/heap.js'
 
 export interface LoadOptions {
   /** An AOF base or preamble: keys with a past TTL are kept (the AOF will delete them). */
@@ -36,8 +37,18 @@ export class RdbLoadError extends Error {
   }
 }
 
+/**
+ * RESIZEDB is only a hint from the file: presize for at most this many keys per db, so a corrupt
+ * count cannot make the loader allocate gigabytes before the file proves it holds the keys.
+ */
+const MAX_RESERVE = 1 << 24
+
 /** Parses src completely into new dicts, then swaps them into the server's dbs. */
 export function loadRdb(srv: Server, src: ByteSource, opts: LoadOptions = {}): LoadResult {
+  return withHeapGrowth(() => parseInto(srv, src, opts))
+}
+
+function parseInto(srv: Server, src: ByteSource, opts: LoadOptions): LoadResult {
   const name = opts.name ?? 'RDB'
   const dbs = srv.keyspace.dbs
   const dicts = dbs.map(() => new Dict())
@@ -63,6 +74,10 @@ export function loadRdb(srv: Server, src: ByteSource, opts: LoadOptions = {}): L
             parser.offset,
           )
         }
+        continue
+      }
+      if (ev.kind === 'resizedb') {
+        dicts[ev.db].reserve(Math.min(ev.size, MAX_RESERVE))
         continue
       }
       if (ev.kind === 'function') {

@@ -289,6 +289,14 @@ export class ListpackError extends Error {
   }
 }
 
+/**
+ * Below this length V8 copies a substring instead of making a slice that keeps its parent alive
+ * (SlicedString::kMinLength): short entries are cut from one decoded string of the whole blob,
+ * which is far cheaper than a native latin1Slice call each; longer ones get their own copy so a
+ * loaded collection does not pin its RDB blob.
+ */
+const SHORT_ENTRY = 13
+
 /** Parses and fully validates listpack bytes (lpValidateIntegrity with deep checks). */
 export function lpDecode(buf: Buffer): string[] {
   if (buf.length < LP_EMPTY_BYTES) throw new ListpackError(`${buf.length} bytes is shorter than a header`, 0)
@@ -297,59 +305,64 @@ export function lpDecode(buf: Buffer): string[] {
   if (buf[total - 1] !== 0xff) throw new ListpackError('missing the 0xFF terminator', total - 1)
   const declared = buf.readUInt16LE(4)
   const end = total - 1
-  const out: string[] = []
+  const out: string[] = declared !== LP_HDR_NUMELE_UNKNOWN ? new Array<string>(declared) : []
+  let n = 0
+  let text = ''
   let p = LP_HDR_SIZE
   while (p < end) {
     const start = p
     const b = buf[p]
-    const need = (n: number): void => {
-      if (start + n > end) throw new ListpackError('entry runs past the end', start)
-    }
-    let value: string
+    let value = ''
+    let from = -1
+    let len = 0
     if (b < 0x80) {
       value = String(b)
       p += 1
     } else if (b < 0xc0) {
-      const len = b & 0x3f
-      need(1 + len)
-      value = buf.toString('latin1', p + 1, p + 1 + len)
-      p += 1 + len
+      len = b & 0x3f
+      from = p + 1
     } else if (b < 0xe0) {
-      need(2)
+      if (start + 2 > end) throw runsPast(start)
       let u = ((b & 0x1f) << 8) | buf[p + 1]
       if (u >= 4096) u -= 8192
       value = String(u)
       p += 2
     } else if (b < 0xf0) {
-      need(2)
-      const len = ((b & 0x0f) << 8) | buf[p + 1]
-      need(2 + len)
-      value = buf.toString('latin1', p + 2, p + 2 + len)
-      p += 2 + len
+      if (start + 2 > end) throw runsPast(start)
+      len = ((b & 0x0f) << 8) | buf[p + 1]
+      from = p + 2
     } else if (b === 0xf0) {
-      need(5)
-      const len = buf.readUInt32LE(p + 1)
-      need(5 + len)
-      value = buf.toString('latin1', p + 5, p + 5 + len)
-      p += 5 + len
+      if (start + 5 > end) throw runsPast(start)
+      len = buf.readUInt32LE(p + 1)
+      from = p + 5
     } else if (b === 0xf1) {
-      need(3)
+      if (start + 3 > end) throw runsPast(start)
       value = String(buf.readInt16LE(p + 1))
       p += 3
     } else if (b === 0xf2) {
-      need(4)
+      if (start + 4 > end) throw runsPast(start)
       value = String(buf.readIntLE(p + 1, 3))
       p += 4
     } else if (b === 0xf3) {
-      need(5)
+      if (start + 5 > end) throw runsPast(start)
       value = String(buf.readInt32LE(p + 1))
       p += 5
     } else if (b === 0xf4) {
-      need(9)
+      if (start + 9 > end) throw runsPast(start)
       value = String(buf.readBigInt64LE(p + 1))
       p += 9
     } else {
       throw new ListpackError(`invalid entry encoding byte 0x${b.toString(16)}`, start)
+    }
+    if (from >= 0) {
+      p = from + len
+      if (p > end) throw runsPast(start)
+      if (len < SHORT_ENTRY) {
+        if (text === '') text = buf.latin1Slice(0, end)
+        value = text.slice(from, p)
+      } else {
+        value = buf.latin1Slice(from, p)
+      }
     }
     const l = p - start
     const bl = lpBacklenSize(l)
@@ -362,10 +375,16 @@ export function lpDecode(buf: Buffer): string[] {
     }
     if (stored !== l) throw new ListpackError(`backlen ${stored} does not match the entry length ${l}`, p)
     p += bl
-    out.push(value)
+    if (n < out.length) out[n] = value
+    else out.push(value)
+    n++
   }
-  if (declared !== LP_HDR_NUMELE_UNKNOWN && declared !== out.length) {
-    throw new ListpackError(`header counts ${declared} elements but ${out.length} were found`, 4)
+  if (declared !== LP_HDR_NUMELE_UNKNOWN && declared !== n) {
+    throw new ListpackError(`header counts ${declared} elements but ${n} were found`, 4)
   }
   return out
+}
+
+function runsPast(start: number): ListpackError {
+  return new ListpackError('entry runs past the end', start)
 }

@@ -102,19 +102,14 @@ export class ZSetValue implements CollectionValue {
   }
 
   /**
-   * A zset from decoded listpack entries (member, score text, ...), already in order, as RDB type 17
-   * stores them; converted when it holds more than maxEntries, as rdbLoadObject does.
+   * A zset that adopts a loaded listpack's members and scores (already in order) and its byte size,
+   * as RDB type 17 stores them; converted when it holds more than maxEntries, as rdbLoadObject does.
    */
-  static fromListpack(entries: readonly string[], maxEntries: number): ZSetValue {
+  static fromListpack(members: string[], scores: number[], bytes: number, maxEntries: number): ZSetValue {
     const z = new ZSetValue()
-    const members = z.members as string[]
-    const scores = z.scores as number[]
-    for (let i = 0; i + 1 < entries.length; i += 2) {
-      const s = Number(entries[i + 1].replace(/^(-?)inf$/i, '$1Infinity'))
-      members.push(entries[i])
-      scores.push(s)
-      z.lpBytes += lpEntrySize(entries[i]) + lpEntrySize(entries[i + 1])
-    }
+    z.members = members
+    z.scores = scores
+    z.lpBytes = bytes
     if (members.length > maxEntries) z.convertToSkiplist()
     return z
   }

@@ -7,7 +7,7 @@ import { storeString } from '../../types/string.js'
 import { SetValue } from '../../types/set.js'
 import { intsetEncode } from '../../types/intset.js'
 import { ZSetValue } from '../../types/zset.js'
-import { Listpack, lpEncode } from '../../types/listpack.js'
+import { Listpack, lpBytesOf, lpEncode } from '../../types/listpack.js'
 import { HashValue, hashLimits } from '../../types/hash.js'
 import { cmpMember } from '../../types/skiplist.js'
 import { ListValue } from '../../types/list.js'
@@ -105,7 +105,9 @@ export function buildValue(rv: RdbValue, config: Config, rdbType: number): Value
       if (rv.members.length === 0) return null
       const maxEntries = config.getInt('zset-max-listpack-entries')
       const { members, scores } = rv
-      if (rv.listpack && isSorted(members, scores)) return ZSetValue.fromListpack(rv.listpack, maxEntries)
+      if (rv.listpack && isSorted(members, scores)) {
+        return ZSetValue.fromListpack(members, scores, rv.listpackBytes ?? lpBytesOf(rv.listpack), maxEntries)
+      }
       const pairs: [string, number][] = members.map((m, i) => [m, scores[i]])
       return ZSetValue.fromEntries(pairs, { maxEntries, maxValue: config.getInt('zset-max-listpack-value') })
     }

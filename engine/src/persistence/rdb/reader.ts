@@ -70,8 +70,11 @@ export type RdbValue =
   | { type: 'set'; members: string[] }
   /** Flattened field, value, field, value...; `listpackBytes` when stored as a listpack (type 16). */
   | { type: 'hash'; pairs: string[]; listpackBytes?: number }
-  /** `listpack`: the stored (member, score text) entries of a ziplist/listpack zset, in file order. */
-  | { type: 'zset'; members: string[]; scores: number[]; listpack?: string[] }
+  /**
+   * `listpack`: the stored (member, score text) entries of a ziplist/listpack zset, in file order;
+   * `listpackBytes` when stored as a listpack (type 17).
+   */
+  | { type: 'zset'; members: string[]; scores: number[]; listpack?: string[]; listpackBytes?: number }
 
 /** Elements in a decoded value (a string counts as 1). */
 export function rdbValueLength(v: RdbValue): number {
@@ -91,7 +94,7 @@ export function rdbValueLength(v: RdbValue): number {
 export type RdbEvent =
   | { kind: 'aux'; key: string; value: string }
   | { kind: 'selectdb'; db: number }
-  | { kind: 'resizedb'; size: number; expires: number }
+  | { kind: 'resizedb'; db: number; size: number; expires: number }
   | { kind: 'function'; code: string }
   | { kind: 'module-aux'; moduleId: string }
   | {
@@ -174,6 +177,14 @@ export class RdbInput {
   take(n: number): Buffer {
     this.need(n)
     const out = Buffer.from(this.buf.subarray(this.pos, this.pos + n))
+    this.pos += n
+    return out
+  }
+
+  /** n bytes as a view into the window, valid only until the next read (for decoders that copy). */
+  private view(n: number): Buffer {
+    this.need(n)
+    const out = this.buf.subarray(this.pos, this.pos + n)
     this.pos += n
     return out
   }
@@ -294,9 +305,18 @@ export class RdbInput {
 
   /** A string as bytes (listpack, ziplist and intset blobs). */
   blob(): Buffer {
+    return this.blobOrView(false)
+  }
+
+  /** blob() for decoders that keep nothing of it: valid only until the next read. */
+  blobView(): Buffer {
+    return this.blobOrView(true)
+  }
+
+  private blobOrView(view: boolean): Buffer {
     const at = this.offset
     const { len, special } = this.lenOrSpecial()
-    if (special < 0) return this.take(len)
+    if (special < 0) return view ? this.view(len) : this.take(len)
     if (special === K.RDB_ENC_LZF) return this.lzf(at)
     return Buffer.from(this.strAfterSpecial(special, at), 'latin1')
   }
@@ -311,7 +331,7 @@ export class RdbInput {
   private lzf(at: number): Buffer {
     const clen = this.len()
     const ulen = this.len()
-    const data = this.take(clen)
+    const data = this.view(clen)
     try {
       return lzfDecompress(data, ulen)
     } catch (e) {
@@ -401,7 +421,7 @@ export class RdbParser {
           return { kind: 'selectdb', db: this.db }
         case K.RDB_OPCODE_RESIZEDB: {
           const size = inp.len()
-          return { kind: 'resizedb', size, expires: inp.len() }
+          return { kind: 'resizedb', db: this.db, size, expires: inp.len() }
         }
         case K.RDB_OPCODE_SLOT_INFO:
           inp.len()
@@ -480,7 +500,7 @@ export function readValue(inp: RdbInput, t: number, at: number): RdbValue {
   let blobBytes = 0
   const blob = (decode: (b: Buffer) => string[], what: string): string[] => {
     const start = inp.offset
-    const b = inp.blob()
+    const b = inp.blobView()
     blobBytes = b.length
     try {
       return decode(b)
@@ -570,7 +590,9 @@ export function readValue(inp: RdbInput, t: number, at: number): RdbValue {
         scores[i] = v as number
       }
       unique(inp, members, 'zset member', at)
-      return { type: 'zset', members, scores, listpack: flat }
+      return t === K.RDB_TYPE_ZSET_LISTPACK
+        ? { type: 'zset', members, scores, listpack: flat, listpackBytes: blobBytes }
+        : { type: 'zset', members, scores, listpack: flat }
     }
     case K.RDB_TYPE_LIST_ZIPLIST:
       return { type: 'list', nodes: [blob(ziplistDecode, 'ziplist')], nodeBytes: null }
@@ -614,12 +636,14 @@ export function readValue(inp: RdbInput, t: number, at: number): RdbValue {
 
 /** strtod on a stored score: decimal or exponent text, inf/-inf; NaN is refused. */
 function parseScore(s: string): number | null {
+  if (DECIMAL.test(s)) return Number(s)
   const l = s.toLowerCase()
   if (l === 'inf' || l === '+inf' || l === 'infinity') return Infinity
   if (l === '-inf' || l === '-infinity') return -Infinity
-  if (s === '' || !/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s)) return null
-  return Number(s)
+  return null
 }
+
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i
 
 function unique(inp: RdbInput, items: string[], what: string, at: number): string[] {
   if (new Set(items).size !== items.length) inp.fail(`duplicate ${what} detected`, at)

@@ -58,6 +58,13 @@ export class Dict {
   expires = new Float64Array(16)
   flags = new Uint8Array(16)
   /**
+   * Memory accounting (DESIGN.md §3): each slot's estimated bytes, their running sum, and the slots
+   * written since they were last measured (Db.settleMemory measures them once the write is done).
+   */
+  mem = new Uint32Array(16)
+  memTotal = 0
+  touched: number[] = []
+  /**
    * Dense list of slots that carry a TTL, and each slot's position in it. Both grow only once keys
    * get TTLs, so a dataset without expiries pays nothing for them.
    */
@@ -166,6 +173,7 @@ export class Dict {
     this.lru[slot] = lru
     this.flags[slot] = 0
     this.expires[slot] = 0
+    this.touched.push(slot)
     if (this.hooks !== null) this.hooks.afterInsert(this, slot)
     return slot
   }
@@ -179,6 +187,8 @@ export class Dict {
     this.vals[slot] = undefined
     this.expires[slot] = 0
     this.flags[slot] = 0
+    this.memTotal -= this.mem[slot]
+    this.mem[slot] = 0
     this.free.push(slot)
   }
 
@@ -243,7 +253,31 @@ export class Dict {
     const flags = new Uint8Array(cap)
     flags.set(this.flags)
     this.flags = flags
+    const mem = new Uint32Array(cap)
+    mem.set(this.mem)
+    this.mem = mem
     this.capacity = cap
+  }
+
+  /** Records a slot's measured size, keeping the running sum. */
+  setMem(slot: number, bytes: number): void {
+    this.memTotal += bytes - this.mem[slot]
+    this.mem[slot] = bytes
+  }
+
+  /**
+   * The table's own bytes besides the keys and values: the index, the per-slot arrays (13 bytes of
+   * typed arrays and two JS array words per slot), the TTL list and the free list. O(1).
+   */
+  overheadBytes(): number {
+    return (
+      this.table.length * 4 +
+      this.capacity * 17 +
+      this.slotEnd * 16 +
+      this.volatile.length * 4 +
+      this.volPos.length * 4 +
+      this.free.length * 8
+    )
   }
 
   /** Iterates occupied slots in slot order. */

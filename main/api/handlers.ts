@@ -78,7 +78,10 @@ export function createHandlers(s: Services): Handlers {
     'keys.unwatch': async (a) => ({ stopped: await s.keys.unwatch(a.conn) }),
     'cli.exec': (a) => s.cli.exec(a),
     'metrics.history': (a) => ({
-      ...s.history.history(a.conn, a.from, a.to, a.maxPoints, Date.now(), s.collector.intervalMs),
+      ...s.history.history(a.conn, a.from, a.to, a.maxPoints, Date.now(), {
+        rawInterval: s.collector.intervalMs,
+        bands: a.bands,
+      }),
       status: s.collector.status(a.conn),
     }),
     'metrics.watch': (a) => {

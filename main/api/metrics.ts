@@ -106,8 +106,9 @@ export interface History {
   resolution: number
   ts: number[]
   avg: Record<MetricName, (number | null)[]>
-  min: Record<MetricName, (number | null)[]>
-  max: Record<MetricName, (number | null)[]>
+  /** Only when asked for (`bands`): a chart of averages doesn't need to read them. */
+  min?: Record<MetricName, (number | null)[]>
+  max?: Record<MetricName, (number | null)[]>
   /** Average keys per db at each point. */
   dbKeys: Record<number, (number | null)[]>
   events: TimelineEvent[]
@@ -164,6 +165,8 @@ export const metricsMethods = {
     from: z.number().int().min(0),
     to: z.number().int().min(0),
     maxPoints: z.number().int().min(10).max(20_000).default(2000),
+    /** Also each point's min and max (rollups keep them). */
+    bands: z.boolean().default(false),
   }),
   'metrics.watch': z.object({ conn: connId }),
   'metrics.unwatch': z.object({ conn: connId }),

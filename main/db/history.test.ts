@@ -155,6 +155,15 @@ describe('history store', () => {
     const grouped = store.history('c', now - HOUR, now, 50, now)
     expect(grouped.resolution).toBe(120)
     expect(grouped.ts).toHaveLength(30)
+    expect(grouped.min).toBeUndefined()
+    const bands = store.history('c', now - HOUR, now, 50, now, { bands: true })
+    expect(bands.avg).toEqual(grouped.avg)
+    for (const m of NAMES)
+      bands.avg[m].forEach((a, i) => {
+        if (a === null) return
+        expect(bands.min![m][i]).toBeLessThanOrEqual(a)
+        expect(bands.max![m][i]).toBeGreaterThanOrEqual(a)
+      })
   })
 
   it('keeps the audit log and the watched list', () => {

@@ -209,7 +209,7 @@ export class HistoryStore {
     to: number,
     maxPoints: number,
     now: number,
-    rawInterval = 1000,
+    { rawInterval = 1000, bands = false }: { rawInterval?: number; bands?: boolean } = {},
   ): Omit<History, 'status'> {
     const span = Math.max(1, to - from)
     const levels: Level[] = [
@@ -228,7 +228,7 @@ export class HistoryStore {
     for (let i = at; i >= 0; i--) {
       level = levels[i]
       group = span / level.res > maxPoints ? Math.ceil(span / maxPoints / level.res) * level.res : 0
-      rows = this.seriesRows(conn, from, to, level, group)
+      rows = this.seriesRows(conn, from, to, level, group, bands)
       if (rows.length) break
     }
     const out: Omit<History, 'status'> = {
@@ -236,26 +236,30 @@ export class HistoryStore {
       resolution: (group || level.res) / 1000,
       ts: [],
       avg: {} as History['avg'],
-      min: {} as History['min'],
-      max: {} as History['max'],
       dbKeys: {},
       events: this.events(conn, from, to),
     }
+    const min = {} as NonNullable<History['min']>
+    const max = {} as NonNullable<History['max']>
     for (const m of NAMES) {
       out.avg[m] = []
-      out.min[m] = []
-      out.max[m] = []
+      min[m] = []
+      max[m] = []
     }
     const index = new Map<number, number>()
+    const width = bands ? 3 : 1
     for (const r of rows) {
       index.set(r[0] as number, out.ts.length)
       out.ts.push(r[0] as number)
       for (let i = 0; i < NAMES.length; i++) {
-        out.min[NAMES[i]].push(r[1 + i * 3] as number | null)
-        out.avg[NAMES[i]].push(r[2 + i * 3] as number | null)
-        out.max[NAMES[i]].push(r[3 + i * 3] as number | null)
+        if (bands) {
+          min[NAMES[i]].push(r[1 + i * width] as number | null)
+          max[NAMES[i]].push(r[3 + i * width] as number | null)
+        }
+        out.avg[NAMES[i]].push(r[(bands ? 2 : 1) + i * width] as number | null)
       }
     }
+    if (bands) Object.assign(out, { min, max })
     for (const [ts, db, keys] of this.dbRows(conn, from, to, level, group)) {
       const i = index.get(ts)
       if (i === undefined) continue
@@ -265,20 +269,24 @@ export class HistoryStore {
     return out
   }
 
-  private seriesRows(conn: string, from: number, to: number, l: Level, group: number): unknown[][] {
+  private seriesRows(conn: string, from: number, to: number, l: Level, group: number, bands: boolean): unknown[][] {
     const bucket = group ? `(ts / CAST(@g AS INTEGER)) * CAST(@g AS INTEGER)` : 'ts'
+    const pick = (mn: string, avg: string, mx: string) => (bands ? `${mn}, ${avg}, ${mx}` : avg)
     let cols: string
     if (l.table === 'raw') {
       cols = group
-        ? NAMES.map((m) => `min(${m}), avg(${m}), max(${m})`).join(', ')
-        : NAMES.map((m) => `${m}, ${m}, ${m}`).join(', ')
+        ? NAMES.map((m) => pick(`min(${m})`, `avg(${m})`, `max(${m})`)).join(', ')
+        : NAMES.map((m) => pick(m, m, m)).join(', ')
     } else {
       cols = group
-        ? NAMES.map(
-            (m) =>
-              `min(${m}_min), sum(${m}_avg * n) / sum(CASE WHEN ${m}_avg IS NULL THEN 0 ELSE n END), max(${m}_max)`,
+        ? NAMES.map((m) =>
+            pick(
+              `min(${m}_min)`,
+              `sum(${m}_avg * n) / sum(CASE WHEN ${m}_avg IS NULL THEN 0 ELSE n END)`,
+              `max(${m}_max)`,
+            ),
           ).join(', ')
-        : NAMES.map((m) => `${m}_min, ${m}_avg, ${m}_max`).join(', ')
+        : NAMES.map((m) => pick(`${m}_min`, `${m}_avg`, `${m}_max`)).join(', ')
     }
     const where = `conn = @conn ${l.table === 'rollup' ? 'AND res = @res' : ''} AND ts >= @from AND ts <= @to`
     const sql = `SELECT ${bucket} AS b, ${cols} FROM ${l.table} WHERE ${where} ${group ? 'GROUP BY b' : ''} ORDER BY b`

@@ -4,6 +4,9 @@
 // This file must stay free of Node and Electron imports: the renderer and preload import it too.
 
 import { z } from 'zod'
+import { metricsEventNames, metricsMethods, type MetricsEvents, type MetricsResults } from './metrics.js'
+
+export * from './metrics.js'
 
 const connId = z.string().min(1).max(64)
 const dbIndex = z.number().int().min(0).max(15_999)
@@ -122,6 +125,7 @@ export const methods = {
       .max(1 << 20),
     confirmed: z.boolean().default(false),
   }),
+  ...metricsMethods,
 } as const
 
 export type MethodName = keyof typeof methods
@@ -224,7 +228,7 @@ export interface CliResult {
 }
 
 /** Result type of every method, by name. */
-export interface Results {
+export interface Results extends MetricsResults {
   'app.info': {
     version: string
     transport: 'ipc' | 'web'
@@ -261,7 +265,7 @@ export interface Results {
 }
 
 /** Event streams main pushes to the renderer. */
-export interface Events {
+export interface Events extends MetricsEvents {
   'engine.status': EngineStatus
   'keys.scanBatch': {
     scanId: string
@@ -292,6 +296,7 @@ export const eventNames: readonly EventName[] = [
   'keys.bulkProgress',
   'keys.changed',
   'notice',
+  ...metricsEventNames,
 ]
 export const methodNames = Object.keys(methods) as MethodName[]
 

@@ -7,6 +7,10 @@ import type { EngineHost } from '../services/engine-host.js'
 import type { KeyService } from '../services/keys.js'
 import type { CliService } from '../services/cli.js'
 import type { Cipher } from '../services/secrets.js'
+import type { Collector } from '../services/metrics/collector.js'
+import type { HistoryStore } from '../db/history.js'
+import type { PersistenceService } from '../services/persistence.js'
+import type { AuditLog } from '../services/audit.js'
 
 export interface Services {
   version: string
@@ -17,6 +21,10 @@ export interface Services {
   conns: Connections
   keys: KeyService
   cli: CliService
+  collector: Collector
+  history: HistoryStore
+  persistence: PersistenceService
+  audit: AuditLog
 }
 
 export function createHandlers(s: Services): Handlers {
@@ -35,10 +43,14 @@ export function createHandlers(s: Services): Handlers {
       return s.engine.restart()
     },
     'connections.list': () => s.conns.list(),
-    'connections.save': (a) => s.conns.save(a),
+    'connections.save': (a) => {
+      if (a.id) s.collector.reconnect(a.id)
+      return s.conns.save(a)
+    },
     'connections.remove': (a) => {
       s.cli.close(a.id)
       void s.keys.unwatch(a.id)
+      s.collector.unwatch(a.id)
       return { removed: s.conns.remove(a.id) }
     },
     'connections.test': (a) => s.conns.test(a),
@@ -65,5 +77,22 @@ export function createHandlers(s: Services): Handlers {
     'keys.watch': (a) => s.keys.watch(a.conn, a.db),
     'keys.unwatch': async (a) => ({ stopped: await s.keys.unwatch(a.conn) }),
     'cli.exec': (a) => s.cli.exec(a),
+    'metrics.history': (a) => ({
+      ...s.history.history(a.conn, a.from, a.to, a.maxPoints, Date.now(), {
+        rawInterval: s.collector.intervalMs,
+        bands: a.bands,
+      }),
+      status: s.collector.status(a.conn),
+    }),
+    'metrics.watch': (a) => {
+      s.conns.resolve(a.conn)
+      return { watching: s.collector.watch(a.conn) }
+    },
+    'metrics.unwatch': (a) => ({ watching: s.collector.unwatch(a.conn) }),
+    'metrics.watched': () => s.collector.watching(),
+    'persistence.run': (a) => s.persistence.run(a.conn, a.action),
+    'persistence.config': (a) => s.persistence.config(a.conn),
+    'persistence.setConfig': (a) => s.persistence.setConfig(a),
+    'audit.list': (a) => s.audit.list(a.conn, a.limit),
   }
 }

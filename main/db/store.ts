@@ -21,13 +21,22 @@ const MIGRATIONS = [
 ]
 
 export function openStore(file: string): Sqlite {
+  return openDatabase(file, MIGRATIONS)
+}
+
+/**
+ * Opens a database in WAL mode and brings it to the latest schema: `migrations[v]` moves it from
+ * version v (PRAGMA user_version) to v + 1, each in its own transaction. Other databases of the
+ * console (metrics history) use the same runner with their own list.
+ */
+export function openDatabase(file: string, migrations: readonly string[]): Sqlite {
   const db = new Database(file)
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL')
   const version = db.pragma('user_version', { simple: true }) as number
-  for (let v = version; v < MIGRATIONS.length; v++) {
+  for (let v = version; v < migrations.length; v++) {
     db.transaction(() => {
-      db.exec(MIGRATIONS[v])
+      db.exec(migrations[v])
       db.pragma(`user_version = ${v + 1}`)
     })()
   }

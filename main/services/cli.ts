@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis'
 import type { CliReply, CliResult } from '../api/contract.js'
 import { UserError } from '../api/dispatcher.js'
 import type { Connections } from './connections.js'
+import { redactCommand, type AuditLog } from './audit.js'
 
 /** Splits a command line into arguments: "double quotes" with \n \t \xHH escapes, 'single quotes'. */
 export function splitArgs(line: string): string[] {
@@ -80,6 +81,8 @@ const DANGEROUS_SUB: Record<string, Record<string, string>> = {
   client: { kill: 'CLIENT KILL disconnects clients', pause: 'CLIENT PAUSE stops serving clients' },
   acl: { deluser: 'ACL DELUSER removes users', setuser: 'ACL SETUSER changes permissions' },
 }
+/** Persistence commands: not dangerous, but admin actions the audit log keeps. */
+const ADMIN = new Set(['save', 'bgsave', 'bgrewriteaof'])
 /** Commands that would take over the session connection; they need their own view. */
 const UNSUPPORTED = new Set(['subscribe', 'psubscribe', 'ssubscribe', 'monitor', 'sync', 'psync'])
 
@@ -107,7 +110,10 @@ interface Session {
 export class CliService {
   private readonly sessions = new Map<string, Promise<Session>>()
 
-  constructor(private readonly conns: Connections) {}
+  constructor(
+    private readonly conns: Connections,
+    private readonly audit?: AuditLog,
+  ) {}
 
   async exec(a: { conn: string; db: number; line: string; confirmed: boolean }): Promise<CliResult> {
     const args = splitArgs(a.line)
@@ -130,7 +136,19 @@ export class CliService {
     } catch (e) {
       reply = { t: 'err', v: (e as Error).message }
     }
-    return { reply, db: s.db, ms: performance.now() - t0 }
+    const ms = performance.now() - t0
+    // Confirmed dangerous commands (flushes, CONFIG SET, …) and persistence commands are admin actions.
+    if (reason || ADMIN.has(name))
+      this.audit?.record({
+        conn: a.conn,
+        action: `cli:${name}`,
+        target: `db${s.db}`,
+        detail: redactCommand(args),
+        outcome: reply.t === 'err' ? 'error' : 'ok',
+        error: reply.t === 'err' ? reply.v : null,
+        durationMs: Math.round(ms),
+      })
+    return { reply, db: s.db, ms }
   }
 
   close(conn: string): void {

@@ -13,6 +13,10 @@ import { Connections, EMBEDDED_ID } from './connections.js'
 import { EngineHost, type Launcher } from './engine-host.js'
 import { KeyService } from './keys.js'
 import { SecretStore, type Cipher } from './secrets.js'
+import { HistoryStore } from '../db/history.js'
+import { AuditLog } from './audit.js'
+import { Collector } from './metrics/collector.js'
+import { PersistenceService } from './persistence.js'
 
 export interface ConsoleOptions {
   dataDir: string
@@ -25,6 +29,8 @@ export interface ConsoleOptions {
   /** Start the embedded engine (tests against external servers may skip it). */
   engine?: boolean
   log?: (line: string) => void
+  /** INFO poll interval of the metrics collector (ms). */
+  metricsIntervalMs?: number
 }
 
 export function createConsole(o: ConsoleOptions) {
@@ -41,7 +47,10 @@ export function createConsole(o: ConsoleOptions) {
     launcher: o.launcher,
     onStatus: (s) => {
       // After a crash the old sockets are dead: pooled clients reconnect lazily on next use.
-      if (s.state !== 'running') conns.dropClients(EMBEDDED_ID)
+      if (s.state !== 'running') {
+        conns.dropClients(EMBEDDED_ID)
+        collector.reconnect(EMBEDDED_ID)
+      }
       hub.emit('engine.status', s)
     },
     onNotice: (level, message) => {
@@ -52,8 +61,24 @@ export function createConsole(o: ConsoleOptions) {
   const conns = new Connections(new ProfileStore(sqlite), new SecretStore(sqlite, cipher), {
     port: () => (o.engine === false ? null : engine.status().port),
   })
-  const keys = new KeyService(conns, (e, p) => hub.emit(e, p))
-  const cli = new CliService(conns)
+  const history = new HistoryStore(join(o.dataDir, 'history.sqlite'))
+  const audit = new AuditLog(history)
+  const collector = new Collector({
+    store: history,
+    open: (id) => conns.dedicated(id, 0),
+    emit: (e, p) => hub.emit(e, p),
+    intervalMs: o.metricsIntervalMs,
+    always: o.engine === false ? [] : [EMBEDDED_ID],
+  })
+  const persistence = new PersistenceService({
+    client: (id) => conns.client(id, 0),
+    collector,
+    audit,
+    emit: (e, p) => hub.emit(e, p),
+    isLocal: (id) => /^(127\.|localhost$|::1$)/.test(conns.resolve(id).host),
+  })
+  const keys = new KeyService(conns, (e, p) => hub.emit(e, p), audit)
+  const cli = new CliService(conns, audit)
   const dispatch = createDispatcher(
     createHandlers({
       version: o.version,
@@ -64,6 +89,10 @@ export function createConsole(o: ConsoleOptions) {
       conns,
       keys,
       cli,
+      collector,
+      history,
+      persistence,
+      audit,
     }),
     log,
   )
@@ -73,15 +102,20 @@ export function createConsole(o: ConsoleOptions) {
     cipher,
     engine,
     conns,
+    audit,
+    collector,
     async start() {
       if (o.engine !== false) await engine.start()
+      collector.start()
     },
     async stop() {
+      await collector.stop()
       keys.stopAll()
       cli.closeAll()
       conns.closeAll()
       await engine.stop()
       sqlite.close()
+      history.close()
     },
   }
 }

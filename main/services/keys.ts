@@ -8,6 +8,7 @@ import type { EditOp, Events, ItemsPage, KeyInfo, ParsedArgs, StringChunk } from
 import { UserError } from '../api/dispatcher.js'
 import { parseKeyspace, type Connections } from './connections.js'
 import { Jobs, walk } from './scanner.js'
+import type { AuditLog } from './audit.js'
 
 type Emit = <E extends keyof Events>(event: E, payload: Events[E]) => void
 
@@ -49,6 +50,7 @@ export class KeyService {
   constructor(
     private readonly conns: Connections,
     private readonly emit: Emit,
+    private readonly audit?: AuditLog,
   ) {}
 
   async dbs(conn: string) {
@@ -239,7 +241,23 @@ export class KeyService {
 
   async delete(a: ParsedArgs<'keys.delete'>): Promise<number> {
     const c = await this.conns.client(a.conn, a.db)
-    return unlink(c, a.keys)
+    const target = `db${a.db}`
+    const detail = a.keys.length > 20 ? `${a.keys.slice(0, 20).join(' ')} … (${a.keys.length} keys)` : a.keys.join(' ')
+    try {
+      const n = await unlink(c, a.keys)
+      this.audit?.record({ conn: a.conn, action: 'delete', target, detail: `${n} deleted: ${detail}`, outcome: 'ok' })
+      return n
+    } catch (e) {
+      this.audit?.record({
+        conn: a.conn,
+        action: 'delete',
+        target,
+        detail,
+        outcome: 'error',
+        error: (e as Error).message,
+      })
+      throw e
+    }
   }
 
   async bulkDelete(a: ParsedArgs<'keys.bulkDelete'>): Promise<string> {
@@ -249,6 +267,7 @@ export class KeyService {
     const run = async () => {
       let deleted = 0
       let scanned = 0
+      let error: string | null = null
       try {
         for await (const step of walk(client, total, { pattern: a.pattern, type: a.type, maxCount: 500 })) {
           if (job.cancelled) break
@@ -259,6 +278,7 @@ export class KeyService {
         if (job.cancelled)
           this.emit('keys.bulkProgress', { jobId, deleted, scanned, total, done: true, cancelled: true })
       } catch (e) {
+        error = (e as Error).message
         this.emit('keys.bulkProgress', {
           jobId,
           deleted,
@@ -270,6 +290,14 @@ export class KeyService {
         })
       } finally {
         this.jobs.finish(jobId)
+        this.audit?.record({
+          conn: a.conn,
+          action: 'bulk-delete',
+          target: `db${a.db}`,
+          detail: `pattern ${a.pattern}${a.type ? ` type ${a.type}` : ''}: ${deleted} deleted${job.cancelled ? ' (cancelled)' : ''}`,
+          outcome: error ? 'error' : 'ok',
+          error,
+        })
       }
     }
     void run()

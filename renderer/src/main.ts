@@ -12,7 +12,7 @@ const router = createRouter({
   history: createWebHashHistory(),
   routes: [
     { path: '/', component: ConnectionsView },
-    { path: '/c/:id/:tab(browser|cli)', component: WorkspaceView, props: true },
+    { path: '/c/:id/:tab(browser|cli|metrics|persistence)', component: WorkspaceView, props: true },
   ],
 })
 

@@ -13,6 +13,12 @@ import { Connections, EMBEDDED_ID } from './connections.js'
 import { EngineHost, type Launcher } from './engine-host.js'
 import { KeyService } from './keys.js'
 import { SecretStore, type Cipher } from './secrets.js'
+import { BackupService } from './backup/backups.js'
+import { Catalog } from './backup/catalog.js'
+import { recover, type Step } from './backup/engine-files.js'
+import { OfflineService } from './backup/offline.js'
+import { RestoreService } from './backup/restore.js'
+import { Scheduler } from './backup/scheduler.js'
 
 export interface ConsoleOptions {
   dataDir: string
@@ -25,6 +31,10 @@ export interface ConsoleOptions {
   /** Start the embedded engine (tests against external servers may skip it). */
   engine?: boolean
   log?: (line: string) => void
+  /** The RDB worker script (projectPaths().rdbWorker). */
+  rdbWorker: string
+  /** Between the steps of a restore's file swap (crash tests slow it down to kill it mid-way). */
+  swapStep?: Step
 }
 
 export function createConsole(o: ConsoleOptions) {
@@ -54,6 +64,40 @@ export function createConsole(o: ConsoleOptions) {
   })
   const keys = new KeyService(conns, (e, p) => hub.emit(e, p))
   const cli = new CliService(conns)
+  const emit = hub.emit.bind(hub)
+  const backups = new BackupService(new Catalog(sqlite), conns, new SecretStore(sqlite, cipher), emit, {
+    workerScript: o.rdbWorker,
+    safetyDir: join(o.dataDir, 'safety-backups'),
+  })
+  const scheduler = new Scheduler(backups, emit)
+  const offline = new OfflineService(
+    conns,
+    (dir) =>
+      new EngineHost({
+        dataDir: dir,
+        serverScript: o.serverScript,
+        launcher: o.launcher,
+        onStatus: () => {},
+        onNotice: (level, message) => hub.emit('notice', { level, message: `Inspection engine: ${message}` }),
+      }),
+    o.rdbWorker,
+    join(o.dataDir, 'tmp', 'offline'),
+  )
+  const restore = new RestoreService({
+    backups,
+    conns,
+    engine,
+    offline,
+    workerScript: o.rdbWorker,
+    tmpDir: join(o.dataDir, 'tmp', 'restore'),
+    emit,
+    releaseEngine: () => {
+      void keys.unwatch(EMBEDDED_ID)
+      cli.close(EMBEDDED_ID)
+      conns.dropClients(EMBEDDED_ID)
+    },
+    swapStep: o.swapStep,
+  })
   const dispatch = createDispatcher(
     createHandlers({
       version: o.version,
@@ -64,6 +108,10 @@ export function createConsole(o: ConsoleOptions) {
       conns,
       keys,
       cli,
+      backups,
+      scheduler,
+      restore,
+      offline,
     }),
     log,
   )
@@ -73,10 +121,19 @@ export function createConsole(o: ConsoleOptions) {
     cipher,
     engine,
     conns,
+    backups,
+    scheduler,
     async start() {
+      // A restore killed mid-swap is finished (old or new files, never a mix) before the engine loads.
+      const recovered = recover(join(engineDir, 'data'))
+      if (recovered !== 'none') log(`restore recovery: ${recovered}`)
       if (o.engine !== false) await engine.start()
+      scheduler.start()
     },
     async stop() {
+      await scheduler.stop()
+      await restore.closeAll()
+      await offline.closeAll()
       keys.stopAll()
       cli.closeAll()
       conns.closeAll()

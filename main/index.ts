@@ -91,6 +91,7 @@ async function boot(): Promise<void> {
     serverScript: paths.serverScript,
     launcher: utilityLauncher,
     cipher: osCipher,
+    rdbWorker: paths.rdbWorker,
   })
   ipcMain.handle('strata:call', (_e, method: unknown, args: unknown) => console_.dispatch(method, args))
   console_.hub.subscribe((event, payload) => {

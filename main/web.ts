@@ -12,6 +12,16 @@ import { forkLauncher } from './services/fork-launcher.js'
 import { defaultDataDir, projectPaths } from './services/paths.js'
 import { fileCipher } from './services/secrets.js'
 
+/** Fault injection for the crash tests: a pause after every step of a restore's file swap. */
+function swapDelay(ms: string | undefined) {
+  const n = Number(ms)
+  if (!ms || !(n > 0)) return undefined
+  return async (step: string) => {
+    process.stderr.write(`restore step: ${step}\n`)
+    await new Promise((r) => setTimeout(r, n))
+  }
+}
+
 export async function runWebHost(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -35,6 +45,8 @@ export async function runWebHost(argv: string[]): Promise<void> {
     launcher: forkLauncher(join(dataDir, 'engine', 'engine.log')),
     cipher: fileCipher,
     engine: !values['no-engine'],
+    rdbWorker: paths.rdbWorker,
+    swapStep: swapDelay(process.env.STRATA_RESTORE_STEP_DELAY_MS),
   })
   await app.start()
   const host = await startWebHost({ port, rendererDir: paths.rendererDir, dispatch: app.dispatch, hub: app.hub })

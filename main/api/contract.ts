@@ -63,6 +63,44 @@ const editOp = z.discriminatedUnion('op', [
   z.object({ op: z.literal('zrem'), member: z.string() }),
 ])
 
+const objId = z.string().min(1).max(64)
+
+/** A backup target as the form edits it; secrets are write-only (undefined keeps, '' removes). */
+export const targetInput = z.object({
+  id: objId.optional(),
+  name: z.string().min(1).max(200),
+  kind: z.enum(['local', 's3']),
+  path: z.string().max(4096).optional(),
+  bucket: z.string().max(255).optional(),
+  prefix: z.string().max(1024).default(''),
+  region: z.string().max(64).default('us-east-1'),
+  endpoint: z.string().max(2048).optional(),
+  forcePathStyle: z.boolean().default(false),
+  accessKeyId: z.string().max(256).optional(),
+  secretAccessKey: z.string().max(4096).optional(),
+})
+
+export const scheduleInput = z.object({
+  id: objId.optional(),
+  conn: connId,
+  target: objId,
+  /** 5 fields (minute precision) or 6 (with seconds first), croner syntax. */
+  cron: z.string().min(1).max(200),
+  keepLast: z.number().int().min(0).max(100_000).default(7),
+  keepDaily: z.number().int().min(0).max(10_000).default(0),
+  keepWeekly: z.number().int().min(0).max(10_000).default(0),
+  keepMonthly: z.number().int().min(0).max(10_000).default(0),
+  enabled: z.boolean().default(true),
+})
+
+export const restoreSource = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('backup'), id: objId }),
+  z.object({ kind: z.literal('file'), path: z.string().min(1).max(4096) }),
+  z.object({ kind: z.literal('s3'), target: objId, key: z.string().min(1).max(2048) }),
+])
+
+export const restoreMode = z.enum(['replace', 'merge-keep', 'merge-replace'])
+
 /** Arguments of every method, by name. */
 export const methods = {
   'app.info': z.object({}),
@@ -126,6 +164,35 @@ export const methods = {
     confirmed: z.boolean().default(false),
   }),
   ...metricsMethods,
+  'backups.targets': z.object({}),
+  'backups.saveTarget': targetInput,
+  'backups.removeTarget': z.object({ id: objId }),
+  'backups.testTarget': targetInput,
+  'backups.schedules': z.object({}),
+  'backups.saveSchedule': scheduleInput,
+  'backups.removeSchedule': z.object({ id: objId }),
+  'backups.list': z.object({ conn: connId.optional(), target: objId.optional() }),
+  'backups.run': z.object({ conn: connId, target: objId }),
+  'backups.cancel': z.object({ jobId: z.string().max(64) }),
+  'backups.delete': z.object({ id: objId }),
+  'backups.rebuild': z.object({ target: objId }),
+  'backups.objects': z.object({ target: objId }),
+  'restore.open': z.object({ source: restoreSource }),
+  'restore.status': z.object({ session: objId }),
+  'restore.browse': z.object({ session: objId }),
+  'restore.run': z.object({
+    session: objId,
+    conn: connId,
+    mode: restoreMode,
+    pattern: z.string().max(4096).default('*'),
+    dbs: z.array(dbIndex).max(16_000).default([]),
+  }),
+  'restore.cancel': z.object({ session: objId }),
+  'restore.rollback': z.object({ session: objId }),
+  'restore.close': z.object({ session: objId }),
+  'restore.history': z.object({}),
+  'offline.open': z.object({ path: z.string().min(1).max(4096) }),
+  'offline.close': z.object({ conn: connId }),
 } as const
 
 export type MethodName = keyof typeof methods
@@ -134,6 +201,10 @@ export type ParsedArgs<M extends MethodName> = z.output<(typeof methods)[M]>
 export type ProfileInput = z.input<typeof profileInput>
 export type EditOp = z.infer<typeof editOp>
 export type RedisType = z.infer<typeof redisType>
+export type TargetInput = z.input<typeof targetInput>
+export type ScheduleInput = z.input<typeof scheduleInput>
+export type RestoreSource = z.infer<typeof restoreSource>
+export type RestoreMode = z.infer<typeof restoreMode>
 
 export type EngineState = 'starting' | 'running' | 'restarting' | 'stopping' | 'stopped' | 'crashed'
 
@@ -160,6 +231,10 @@ export interface ConnectionInfo {
   hasPassword: boolean
   /** The embedded engine: main also owns its data folder and config. */
   managed: boolean
+  /** An RDB file opened for inspection: browsing only, every write is refused. */
+  readOnly?: boolean
+  /** The file behind a read-only inspection connection. */
+  file?: string
 }
 
 export interface DbCount {
@@ -227,6 +302,141 @@ export interface CliResult {
   ms: number
 }
 
+export interface BackupTarget {
+  id: string
+  name: string
+  kind: 'local' | 's3'
+  path?: string
+  bucket?: string
+  prefix: string
+  region: string
+  endpoint?: string
+  forcePathStyle: boolean
+  accessKeyId?: string
+  hasSecret: boolean
+}
+
+export interface BackupSchedule {
+  id: string
+  conn: string
+  target: string
+  cron: string
+  keepLast: number
+  keepDaily: number
+  keepWeekly: number
+  keepMonthly: number
+  enabled: boolean
+  nextRunAt: number | null
+  lastRunAt: number | null
+  lastStatus: string | null
+  lastError: string | null
+}
+
+export type BackupStatus = 'running' | 'good' | 'failed' | 'cancelled'
+
+export interface BackupEntry {
+  id: string
+  conn: string
+  connName: string
+  target: string
+  key: string
+  /** Where it is: a path or an s3:// URI. */
+  location: string
+  bytes: number
+  sha256: string | null
+  rdbVersion: number | null
+  /** Keys per db, e.g. { "0": 120 }. */
+  keys: Record<string, number>
+  created: number
+  durationMs: number | null
+  status: BackupStatus
+  error: string | null
+  kind: 'manual' | 'scheduled' | 'safety'
+  schedule: string | null
+}
+
+export interface TypeStat {
+  keys: number
+  bytes: number
+}
+
+export interface RdbReport {
+  version: number
+  aux: Record<string, string>
+  dbs: Record<string, { keys: number; expires: number; bytes: number; types: Record<string, TypeStat> }>
+  keys: number
+  expires: number
+  expired: number
+  bytes: number
+  checksum: string
+  crc: string
+  report?: {
+    top: { db: number; key: string; type: string; bytes: number; length: number; expireAt: number }[]
+    prefixes: (TypeStat & { prefix: string })[]
+    types: Record<string, TypeStat>
+  }
+}
+
+export interface RestoreVerify {
+  sha256: string
+  expectedSha256: string | null
+  /** null when there is nothing to compare with (a file not in the catalog). */
+  shaMatch: boolean | null
+  checksum: string
+  parsed: boolean
+  error: string | null
+}
+
+export type RestorePhase =
+  | 'verifying'
+  | 'verified'
+  | 'invalid'
+  | 'safety'
+  | 'restoring'
+  | 'checking'
+  | 'done'
+  | 'failed'
+  | 'cancelled'
+  | 'rolling-back'
+  | 'rolled-back'
+
+export interface RestoreCheck {
+  dbs: { db: number; expected: number; actual: number; ok: boolean }[]
+  samples: number
+  samplesOk: number
+  mismatches: string[]
+  ok: boolean
+}
+
+export interface RestoreState {
+  session: string
+  phase: RestorePhase
+  source: string
+  bytes: number
+  created: number | null
+  verify: RestoreVerify | null
+  summary: RdbReport | null
+  target: string | null
+  mode: RestoreMode | null
+  safetyBackup: string | null
+  progress: { done: number; total: number; rate: number } | null
+  check: RestoreCheck | null
+  error: string | null
+}
+
+export interface RestoreRecord {
+  id: string
+  started: number
+  finished: number | null
+  source: string
+  conn: string
+  mode: string
+  status: string
+  error: string | null
+  keys: number
+  safetyBackup: string | null
+}
+
 /** Result type of every method, by name. */
 export interface Results extends MetricsResults {
   'app.info': {
@@ -262,6 +472,29 @@ export interface Results extends MetricsResults {
   'keys.watch': { live: boolean; reason?: string }
   'keys.unwatch': { stopped: boolean }
   'cli.exec': CliResult
+  'backups.targets': BackupTarget[]
+  'backups.saveTarget': BackupTarget
+  'backups.removeTarget': { removed: boolean }
+  'backups.testTarget': { message: string }
+  'backups.schedules': BackupSchedule[]
+  'backups.saveSchedule': BackupSchedule
+  'backups.removeSchedule': { removed: boolean }
+  'backups.list': BackupEntry[]
+  'backups.run': { jobId: string; backup: string }
+  'backups.cancel': { cancelled: boolean }
+  'backups.delete': { deleted: boolean }
+  'backups.rebuild': { found: number; added: number }
+  'backups.objects': { key: string; size: number; modified: number }[]
+  'restore.open': RestoreState
+  'restore.status': RestoreState
+  'restore.browse': { conn: string }
+  'restore.run': RestoreState
+  'restore.cancel': { cancelled: boolean }
+  'restore.rollback': RestoreState
+  'restore.close': { closed: boolean }
+  'restore.history': RestoreRecord[]
+  'offline.open': { conn: string; summary: RdbReport }
+  'offline.close': { closed: boolean }
 }
 
 /** Event streams main pushes to the renderer. */
@@ -287,6 +520,19 @@ export interface Events extends MetricsEvents {
   /** Keyspace notifications, gathered per ~100 ms; `overflow` when too many came to list them all. */
   'keys.changed': { conn: string; db: number; changes: { key: string; event: string }[]; overflow: boolean }
   notice: { level: 'info' | 'warning' | 'error'; message: string }
+  /** A running backup: bytes so far and the rate over the last second. */
+  'backups.progress': {
+    jobId: string
+    backup: string
+    conn: string
+    target: string
+    bytes: number
+    rate: number
+    done: boolean
+  }
+  /** The catalog or the schedules changed (a backup finished, retention pruned, a schedule ran). */
+  'backups.changed': { reason: string }
+  'restore.progress': RestoreState
 }
 
 export type EventName = keyof Events
@@ -297,6 +543,9 @@ export const eventNames: readonly EventName[] = [
   'keys.changed',
   'notice',
   ...metricsEventNames,
+  'backups.progress',
+  'backups.changed',
+  'restore.progress',
 ]
 export const methodNames = Object.keys(methods) as MethodName[]
 

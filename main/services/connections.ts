@@ -114,6 +114,8 @@ export async function summarize(client: Redis): Promise<ServerSummary> {
 
 export class Connections {
   private readonly pool = new Map<string, Promise<Redis>>()
+  /** Connections that live only while the console runs (read-only RDB inspection engines). */
+  private readonly ephemeral = new Map<string, ConnectionInfo>()
 
   constructor(
     private readonly profiles: ProfileStore,
@@ -129,7 +131,21 @@ export class Connections {
       const s = this.secrets.get(p.id)
       out.push({ ...p, hasPassword: !!s.password, managed: false })
     }
+    out.push(...this.ephemeral.values())
     return out
+  }
+
+  addEphemeral(info: ConnectionInfo): void {
+    this.ephemeral.set(info.id, info)
+  }
+
+  removeEphemeral(id: string): void {
+    this.dropClients(id)
+    this.ephemeral.delete(id)
+  }
+
+  isReadOnly(id: string): boolean {
+    return this.ephemeral.get(id)?.readOnly === true
   }
 
   save(
@@ -195,6 +211,8 @@ export class Connections {
       if (port === null) throw new UserError('The embedded engine is not running')
       return { ...this.embeddedInfo(port) }
     }
+    const eph = this.ephemeral.get(id)
+    if (eph) return { ...eph }
     const p = this.profiles.get(id)
     if (!p) throw new UserError(`No connection ${id}`)
     return { ...p, ...this.secrets.get(id) }

@@ -17,6 +17,12 @@ import { HistoryStore } from '../db/history.js'
 import { AuditLog } from './audit.js'
 import { Collector } from './metrics/collector.js'
 import { PersistenceService } from './persistence.js'
+import { BackupService } from './backup/backups.js'
+import { Catalog } from './backup/catalog.js'
+import { recover, type Step } from './backup/engine-files.js'
+import { OfflineService } from './backup/offline.js'
+import { RestoreService } from './backup/restore.js'
+import { Scheduler } from './backup/scheduler.js'
 
 export interface ConsoleOptions {
   dataDir: string
@@ -31,6 +37,10 @@ export interface ConsoleOptions {
   log?: (line: string) => void
   /** INFO poll interval of the metrics collector (ms). */
   metricsIntervalMs?: number
+  /** The RDB worker script (projectPaths().rdbWorker). */
+  rdbWorker: string
+  /** Between the steps of a restore's file swap (crash tests slow it down to kill it mid-way). */
+  swapStep?: Step
 }
 
 export function createConsole(o: ConsoleOptions) {
@@ -79,6 +89,40 @@ export function createConsole(o: ConsoleOptions) {
   })
   const keys = new KeyService(conns, (e, p) => hub.emit(e, p), audit)
   const cli = new CliService(conns, audit)
+  const emit = hub.emit.bind(hub)
+  const backups = new BackupService(new Catalog(sqlite), conns, new SecretStore(sqlite, cipher), emit, {
+    workerScript: o.rdbWorker,
+    safetyDir: join(o.dataDir, 'safety-backups'),
+  })
+  const scheduler = new Scheduler(backups, emit)
+  const offline = new OfflineService(
+    conns,
+    (dir) =>
+      new EngineHost({
+        dataDir: dir,
+        serverScript: o.serverScript,
+        launcher: o.launcher,
+        onStatus: () => {},
+        onNotice: (level, message) => hub.emit('notice', { level, message: `Inspection engine: ${message}` }),
+      }),
+    o.rdbWorker,
+    join(o.dataDir, 'tmp', 'offline'),
+  )
+  const restore = new RestoreService({
+    backups,
+    conns,
+    engine,
+    offline,
+    workerScript: o.rdbWorker,
+    tmpDir: join(o.dataDir, 'tmp', 'restore'),
+    emit,
+    releaseEngine: () => {
+      void keys.unwatch(EMBEDDED_ID)
+      cli.close(EMBEDDED_ID)
+      conns.dropClients(EMBEDDED_ID)
+    },
+    swapStep: o.swapStep,
+  })
   const dispatch = createDispatcher(
     createHandlers({
       version: o.version,
@@ -93,6 +137,10 @@ export function createConsole(o: ConsoleOptions) {
       history,
       persistence,
       audit,
+      backups,
+      scheduler,
+      restore,
+      offline,
     }),
     log,
   )
@@ -104,12 +152,21 @@ export function createConsole(o: ConsoleOptions) {
     conns,
     audit,
     collector,
+    backups,
+    scheduler,
     async start() {
+      // A restore killed mid-swap is finished (old or new files, never a mix) before the engine loads.
+      const recovered = recover(join(engineDir, 'data'))
+      if (recovered !== 'none') log(`restore recovery: ${recovered}`)
       if (o.engine !== false) await engine.start()
       collector.start()
+      scheduler.start()
     },
     async stop() {
       await collector.stop()
+      await scheduler.stop()
+      await restore.closeAll()
+      await offline.closeAll()
       keys.stopAll()
       cli.closeAll()
       conns.closeAll()

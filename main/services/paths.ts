@@ -15,6 +15,8 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
 export function projectPaths(root: string) {
   return {
     serverScript: join(root, 'engine', 'bin', 'strata-server.mjs'),
+    /** The RDB reader's worker thread (backups, restores, inspection); part of the engine build. */
+    rdbWorker: join(root, 'out', 'engine', 'tools', 'rdb-worker.js'),
     rendererDir: join(root, 'out', 'renderer'),
     packageJson: join(root, 'package.json'),
   }

@@ -1,0 +1,167 @@
+// The replica side of a full synchronization, as `redis-cli --rdb` does it: AUTH when the
+// connection has a password, `REPLCONF capa eof` and `rdb-only 1`, then `PSYNC ? -1` (SYNC on
+// servers that refuse PSYNC). The server answers with a point-in-time RDB either as `$<len>` or,
+// diskless, as `$EOF:<40-byte mark>` … `<mark>`; newlines it sends while preparing are skipped.
+// The payload comes out as an async iterable of chunks with the socket's own backpressure.
+
+import { connect as netConnect, type Socket } from 'node:net'
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls'
+
+export interface SyncEndpoint {
+  host: string
+  port: number
+  username?: string
+  password?: string
+  tls?: ConnectionOptions
+}
+
+export interface SyncOptions {
+  /** Ask for the diskless `$EOF:` form (default true, as redis-cli does). */
+  capaEof?: boolean
+  /** Idle time after which the transfer is given up. */
+  idleTimeoutMs?: number
+  signal?: AbortSignal
+}
+
+export interface RdbTransfer {
+  form: 'len' | 'eof'
+  /** Payload size for the `$<len>` form. */
+  size: number | null
+  chunks: AsyncIterable<Buffer>
+}
+
+const EOF_MARK = 40
+
+function command(...args: string[]): string {
+  return `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`
+}
+
+/** Buffered reads over the socket's async iterator: lines first, then raw payload bytes. */
+class Reader {
+  private buf: Buffer = Buffer.alloc(0)
+  constructor(private readonly it: AsyncIterator<Buffer>) {}
+
+  private async more(): Promise<void> {
+    const r = await this.it.next()
+    if (r.done) throw new Error('the server closed the connection during the transfer')
+    this.buf = this.buf.length ? Buffer.concat([this.buf, r.value]) : r.value
+  }
+
+  async line(): Promise<string> {
+    for (;;) {
+      const i = this.buf.indexOf(10)
+      if (i >= 0) {
+        const l = this.buf.toString('latin1', 0, i).replace(/\r$/, '')
+        this.buf = this.buf.subarray(i + 1)
+        return l
+      }
+      await this.more()
+    }
+  }
+
+  /** What is left in the buffer, then every further chunk. */
+  async *rest(): AsyncGenerator<Buffer> {
+    if (this.buf.length) yield this.buf
+    this.buf = Buffer.alloc(0)
+    for (;;) {
+      const r = await this.it.next()
+      if (r.done) return
+      yield r.value
+    }
+  }
+}
+
+function open(ep: SyncEndpoint): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = ep.tls
+      ? tlsConnect({ ...ep.tls, host: ep.host, port: ep.port }, () => resolve(s))
+      : netConnect({ host: ep.host, port: ep.port }, () => resolve(s))
+    s.once('error', reject)
+  })
+}
+
+/** Opens the transfer; the returned chunks end exactly at the RDB's last byte. */
+export async function openRdbTransfer(ep: SyncEndpoint, o: SyncOptions = {}): Promise<RdbTransfer> {
+  const sock = await open(ep)
+  sock.setNoDelay(true)
+  sock.setTimeout(o.idleTimeoutMs ?? 60_000, () => sock.destroy(new Error('the server stopped sending (timeout)')))
+  const onAbort = () => sock.destroy(new Error('cancelled'))
+  o.signal?.addEventListener('abort', onAbort, { once: true })
+  const reader = new Reader(sock[Symbol.asyncIterator]() as AsyncIterator<Buffer>)
+  const ask = async (...args: string[]) => {
+    sock.write(command(...args))
+    return reader.line()
+  }
+  const fail = (e: unknown): never => {
+    sock.destroy()
+    o.signal?.removeEventListener('abort', onAbort)
+    throw e
+  }
+  try {
+    if (ep.password) {
+      const r = await ask('AUTH', ...(ep.username ? [ep.username] : []), ep.password)
+      if (!r.startsWith('+')) throw new Error(`Authentication failed: ${r.slice(1)}`)
+    }
+    // Older servers refuse these; the transfer then simply comes in the `$<len>` form.
+    if (o.capaEof !== false) await ask('REPLCONF', 'capa', 'eof')
+    await ask('REPLCONF', 'rdb-only', '1')
+    let reply = await ask('PSYNC', '?', '-1')
+    if (reply.startsWith('-')) {
+      if (/NOAUTH|NOPERM/i.test(reply)) throw new Error(reply.slice(1))
+      sock.write(command('SYNC'))
+      reply = await reader.line()
+    }
+    // +FULLRESYNC (PSYNC) comes first; then newlines while the server prepares, then the bulk header.
+    while (reply.startsWith('+') || reply === '') reply = await reader.line()
+    if (reply.startsWith('-')) throw new Error(`The server refused to synchronize: ${reply.slice(1)}`)
+    if (!reply.startsWith('$')) throw new Error(`Unexpected reply to SYNC: ${reply.slice(0, 80)}`)
+    const eof = reply.startsWith('$EOF:')
+    const mark = eof ? Buffer.from(reply.slice(5), 'latin1') : null
+    if (mark && mark.length !== EOF_MARK) throw new Error('Malformed $EOF mark from the server')
+    const size = eof ? null : Number(reply.slice(1))
+    if (!eof && (!Number.isSafeInteger(size) || size! < 0)) throw new Error(`Bad payload length ${reply}`)
+    const chunks = eof ? untilMark(reader.rest(), mark!) : exactly(reader.rest(), size!)
+    async function* guarded(): AsyncGenerator<Buffer> {
+      try {
+        yield* chunks
+      } finally {
+        o.signal?.removeEventListener('abort', onAbort)
+        sock.destroy()
+      }
+    }
+    return { form: eof ? 'eof' : 'len', size, chunks: guarded() }
+  } catch (e) {
+    return fail(e)
+  }
+}
+
+async function* exactly(src: AsyncGenerator<Buffer>, size: number): AsyncGenerator<Buffer> {
+  let left = size
+  if (left === 0) return
+  for await (const c of src) {
+    if (c.length >= left) {
+      yield c.subarray(0, left)
+      return
+    }
+    left -= c.length
+    yield c
+  }
+  throw new Error(`the transfer ended ${left} bytes early`)
+}
+
+/** Diskless form: everything before the mark; the last EOF_MARK bytes are held back until known. */
+async function* untilMark(src: AsyncGenerator<Buffer>, mark: Buffer): AsyncGenerator<Buffer> {
+  let tail = Buffer.alloc(0)
+  for await (const c of src) {
+    const joined = tail.length ? Buffer.concat([tail, c]) : c
+    const at = joined.indexOf(mark)
+    if (at >= 0) {
+      if (at > 0) yield joined.subarray(0, at)
+      return
+    }
+    const keep = Math.min(EOF_MARK - 1, joined.length)
+    if (joined.length > keep) yield joined.subarray(0, joined.length - keep)
+    tail = Buffer.from(joined.subarray(joined.length - keep))
+  }
+  throw new Error('the transfer ended before its end mark')
+}

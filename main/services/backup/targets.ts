@@ -1,0 +1,241 @@
+// Where backups are stored: a local folder or an S3 bucket/prefix (any S3-compatible endpoint).
+// Both store objects under a relative key and make a large object visible only once it is complete:
+// a local file is written under a temporary name, fsynced and renamed; an S3 object goes up as a
+// multipart upload (lib-storage) that is aborted on failure, with the SDK's retries per request.
+
+import { createReadStream } from 'node:fs'
+import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises'
+import { dirname, join, relative, sep } from 'node:path'
+import { Readable } from 'node:stream'
+import { randomBytes } from 'node:crypto'
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  PutObjectCommand,
+  S3Client,
+  paginateListObjectsV2,
+} from '@aws-sdk/client-s3'
+import { Upload } from '@aws-sdk/lib-storage'
+
+export interface StoredObject {
+  key: string
+  size: number
+  modified: number
+}
+
+export interface LocalTargetConfig {
+  kind: 'local'
+  path: string
+}
+
+export interface S3TargetConfig {
+  kind: 's3'
+  bucket: string
+  prefix: string
+  region: string
+  endpoint?: string
+  forcePathStyle: boolean
+  accessKeyId?: string
+}
+
+export type TargetConfig = LocalTargetConfig | S3TargetConfig
+
+export interface TargetStore {
+  /** Checks that the target is reachable and writable; returns a short description. */
+  test(): Promise<string>
+  /** Stores body under key, visible only when complete; nothing stays behind on failure. */
+  write(key: string, body: AsyncIterable<Buffer>, signal?: AbortSignal): Promise<void>
+  read(key: string): Promise<Readable>
+  list(under?: string): Promise<StoredObject[]>
+  delete(keys: string[]): Promise<void>
+  /** A human location: a path or an s3:// URI. */
+  where(key: string): string
+  close(): void
+}
+
+const toSlash = (p: string) => p.split(sep).join('/')
+
+class LocalTarget implements TargetStore {
+  constructor(private readonly root: string) {}
+
+  private path(key: string): string {
+    const p = join(this.root, ...key.split('/'))
+    if (relative(this.root, p).startsWith('..')) throw new Error(`Key ${key} leaves the target folder`)
+    return p
+  }
+
+  async test(): Promise<string> {
+    await mkdir(this.root, { recursive: true })
+    const probe = join(this.root, `.strata-probe-${randomBytes(4).toString('hex')}`)
+    const fh = await open(probe, 'w')
+    await fh.close()
+    await unlink(probe)
+    return `Folder ${this.root} is writable`
+  }
+
+  async write(key: string, body: AsyncIterable<Buffer>, signal?: AbortSignal): Promise<void> {
+    const final = this.path(key)
+    await mkdir(dirname(final), { recursive: true })
+    const tmp = `${final}.partial-${randomBytes(4).toString('hex')}`
+    const fh = await open(tmp, 'w')
+    try {
+      for await (const chunk of body) {
+        signal?.throwIfAborted()
+        await fh.write(chunk)
+      }
+      await fh.sync()
+      await fh.close()
+      await rename(tmp, final)
+      const dir = await open(dirname(final), 'r')
+      await dir.sync().finally(() => dir.close())
+    } catch (e) {
+      await fh.close().catch(() => {})
+      await unlink(tmp).catch(() => {})
+      throw e
+    }
+  }
+
+  async read(key: string): Promise<Readable> {
+    const p = this.path(key)
+    await stat(p)
+    return createReadStream(p)
+  }
+
+  async list(under = ''): Promise<StoredObject[]> {
+    const out: StoredObject[] = []
+    const walk = async (dir: string): Promise<void> => {
+      let entries
+      try {
+        entries = await readdir(dir, { withFileTypes: true })
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return
+        throw e
+      }
+      for (const e of entries) {
+        const p = join(dir, e.name)
+        if (e.isDirectory()) await walk(p)
+        else if (e.isFile() && !e.name.includes('.partial-')) {
+          const s = await stat(p)
+          out.push({ key: toSlash(relative(this.root, p)), size: s.size, modified: s.mtimeMs })
+        }
+      }
+    }
+    await walk(under ? this.path(under) : this.root)
+    return out
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    for (const k of keys) await rm(this.path(k), { force: true })
+  }
+
+  where(key: string): string {
+    return this.path(key)
+  }
+
+  close(): void {}
+}
+
+export interface S3Credentials {
+  accessKeyId: string
+  secretAccessKey: string
+}
+
+class S3Target implements TargetStore {
+  private readonly s3: S3Client
+  private readonly prefix: string
+
+  constructor(
+    private readonly cfg: S3TargetConfig,
+    creds: S3Credentials | undefined,
+    private readonly pageSize = 1000,
+  ) {
+    this.prefix = cfg.prefix && !cfg.prefix.endsWith('/') ? `${cfg.prefix}/` : cfg.prefix
+    this.s3 = new S3Client({
+      region: cfg.region || 'us-east-1',
+      endpoint: cfg.endpoint || undefined,
+      forcePathStyle: cfg.forcePathStyle,
+      credentials: creds,
+      maxAttempts: 4,
+      // Checksums only where S3 requires them: a streamed PutObject with a checksum trailer is sent
+      // aws-chunked, which several S3-compatible servers store verbatim.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    })
+  }
+
+  async test(): Promise<string> {
+    await this.s3.send(new HeadBucketCommand({ Bucket: this.cfg.bucket }))
+    const probe = `${this.prefix}.strata-probe-${randomBytes(4).toString('hex')}`
+    await this.s3.send(new PutObjectCommand({ Bucket: this.cfg.bucket, Key: probe, Body: '' }))
+    await this.s3.send(new DeleteObjectsCommand({ Bucket: this.cfg.bucket, Delete: { Objects: [{ Key: probe }] } }))
+    return `Bucket ${this.cfg.bucket} is writable`
+  }
+
+  async write(key: string, body: AsyncIterable<Buffer>, signal?: AbortSignal): Promise<void> {
+    const abortController = new AbortController()
+    const onAbort = () => abortController.abort()
+    signal?.addEventListener('abort', onAbort, { once: true })
+    const upload = new Upload({
+      client: this.s3,
+      params: { Bucket: this.cfg.bucket, Key: this.prefix + key, Body: Readable.from(body) },
+      partSize: 8 << 20,
+      queueSize: 3,
+      leavePartsOnError: false,
+      abortController,
+    })
+    try {
+      await upload.done()
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+    }
+  }
+
+  async read(key: string): Promise<Readable> {
+    const r = await this.s3.send(new GetObjectCommand({ Bucket: this.cfg.bucket, Key: this.prefix + key }))
+    return r.Body as Readable
+  }
+
+  async list(under = ''): Promise<StoredObject[]> {
+    const out: StoredObject[] = []
+    const pages = paginateListObjectsV2(
+      { client: this.s3, pageSize: this.pageSize },
+      { Bucket: this.cfg.bucket, Prefix: this.prefix + under },
+    )
+    for await (const page of pages) {
+      for (const o of page.Contents ?? []) {
+        if (!o.Key) continue
+        out.push({
+          key: o.Key.slice(this.prefix.length),
+          size: o.Size ?? 0,
+          modified: o.LastModified?.getTime() ?? 0,
+        })
+      }
+    }
+    return out
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 1000) {
+      const r = await this.s3.send(
+        new DeleteObjectsCommand({
+          Bucket: this.cfg.bucket,
+          Delete: { Objects: keys.slice(i, i + 1000).map((k) => ({ Key: this.prefix + k })) },
+        }),
+      )
+      if (r.Errors?.length) throw new Error(`S3 refused to delete ${r.Errors[0].Key}: ${r.Errors[0].Message}`)
+    }
+  }
+
+  where(key: string): string {
+    return `s3://${this.cfg.bucket}/${this.prefix}${key}`
+  }
+
+  close(): void {
+    this.s3.destroy()
+  }
+}
+
+export function openTarget(cfg: TargetConfig, creds?: S3Credentials, opts: { pageSize?: number } = {}): TargetStore {
+  return cfg.kind === 'local' ? new LocalTarget(cfg.path) : new S3Target(cfg, creds, opts.pageSize)
+}

@@ -1,4 +1,5 @@
-// Writing and syncing the AOF: with `always` no reply leaves before its command is in the file; a disk that refuses writes (the incr's fd swapped for /dev/full: ENOSPC) sets
+// Writing and syncing the AOF: with `always` no reply leaves before its command is in the file;
+// a disk that refuses writes (the incr's fd swapped for /dev/full: ENOSPC) sets
 // aof_last_write_status:err, write commands and PING get MISCONF while reads still work, and
 // everything is written once the disk recovers; under `always` the client whose write could not
 // be made durable loses its connection instead of getting an acknowledgement; with everysec and a

@@ -7,6 +7,9 @@
 // AOF_CRASH_ROUNDS raises the number of kills (npm run test:crash uses 50).
 
 import { beforeAll, describe, expect, it } from 'vitest'
+import { spawn } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { RawClient, ReplyError, sleep } from './helpers.js'
 import { buildEngine, removeDir, spawnEngine, tempDir, type EngineProcess } from './aof-helpers.js'
 
@@ -188,6 +191,53 @@ describe('AOF crash safety (SIGKILL of the real binary)', () => {
       removeDir(dir)
     }
   }, 600_000)
+
+  it('the binary refuses to start on a damaged AOF, names file and offset, exits 1; strata-check-aof --fix repairs a torn tail', async () => {
+    const dir = tempDir()
+    try {
+      const e = await spawnEngine(dir, ['--appendonly', 'yes', '--appendfsync', 'always'])
+      const c = await RawClient.connect(e.port)
+      await c.call('SET', 'a', '1')
+      await c.call('SET', 'b', '2')
+      c.close()
+      await e.kill('SIGKILL')
+      const incr = join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof')
+      const good = readFileSync(incr)
+      const bad = Buffer.from(good)
+      const at = bad.indexOf('*3')
+      bad[at] = 0x21
+      writeFileSync(incr, bad)
+      const refused = await spawnEngine(dir, ['--appendonly', 'yes'])
+      expect(await refused.exited).toBe(1)
+      expect(refused.output()).toContain(
+        `Bad file format reading the append only file appendonly.aof.1.incr.aof at offset ${at}`,
+      )
+      expect(readFileSync(incr)).toEqual(bad)
+      // A torn tail instead, fixed by the checker after a yes on stdin.
+      writeFileSync(incr, good.subarray(0, good.length - 3))
+      const fixed = await new Promise<{ code: number | null; out: string }>((resolve) => {
+        const p = spawn(process.execPath, [
+          'engine/bin/strata-check-aof.mjs',
+          '--fix',
+          join(dir, 'appendonlydir', 'appendonly.aof.manifest'),
+        ])
+        let out = ''
+        p.stdout.on('data', (d: Buffer) => (out += d.toString()))
+        p.on('exit', (code) => resolve({ code, out }))
+        p.stdin.end('y\n')
+      })
+      expect(fixed.out).toContain('Successfully truncated AOF appendonly.aof.1.incr.aof')
+      expect(fixed.code).toBe(0)
+      const back = await spawnEngine(dir, ['--appendonly', 'yes'])
+      const d = await RawClient.connect(back.port)
+      expect(await d.call('GET', 'a')).toBe('1')
+      expect(await d.call('GET', 'b')).toBe(null)
+      d.close()
+      await back.kill('SIGTERM')
+    } finally {
+      removeDir(dir)
+    }
+  }, 60_000)
 
   it('appendfsync everysec with a 3 s fsync: acknowledged writes lost span at most 2 s', async () => {
     const dir = tempDir()

@@ -31,6 +31,11 @@ export class AofFormatError extends Error {
   }
 }
 
+/** tryParse's answer when the buffer ends inside the record (more bytes must be read first). */
+const NEED_MORE = 0
+/** tryParse's answer after skipping an annotation line. */
+const SKIPPED = 1
+
 export class AofReader {
   private buf = Buffer.allocUnsafe(CHUNK)
   /** Bytes of buf holding file data, and the file offset of buf[0]. */
@@ -43,7 +48,8 @@ export class AofReader {
   offset: number
   /** Lines read up to `offset` (redis-check-aof's ok_up_to_line). */
   line = 0
-  private curLine = 0
+  /** Set by int(): the index just past the CRLF of the number it read. */
+  private intEnd = 0
 
   constructor(
     private readonly fd: number,
@@ -64,111 +70,96 @@ export class AofReader {
     }
   }
 
-  /** Makes at least n bytes available from pos; false at end of file. */
-  private fill(n: number): boolean {
-    if (this.pos + n <= this.len) return true
-    if (this.eof) return false
+  /** Moves the unread bytes to the front (growing the buffer when they fill it) and reads more. */
+  private more(): void {
     if (this.pos > 0) {
       this.buf.copy(this.buf, 0, this.pos, this.len)
       this.base += this.pos
       this.len -= this.pos
       this.pos = 0
     }
-    if (n > this.buf.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(n, this.buf.length * 2))
+    if (this.len === this.buf.length) {
+      const bigger = Buffer.allocUnsafe(this.buf.length * 2)
       this.buf.copy(bigger, 0, 0, this.len)
       this.buf = bigger
     }
-    while (this.len < n) {
-      const r = readSync(this.fd, this.buf, this.len, this.buf.length - this.len, this.base + this.len)
-      if (r === 0) {
-        this.eof = true
-        return false
-      }
-      this.len += r
-    }
-    return true
+    const r = readSync(this.fd, this.buf, this.len, this.buf.length - this.len, this.base + this.len)
+    if (r === 0) this.eof = true
+    this.len += r
   }
 
-  /** A line without its CRLF; null at end of file. */
-  private readLine(): string | null {
-    for (;;) {
-      const nl = this.buf.indexOf(10, this.pos)
-      if (nl >= 0 && nl < this.len) {
-        const end = nl > this.pos && this.buf[nl - 1] === 13 ? nl - 1 : nl
-        const s = this.buf.toString('latin1', this.pos, end)
-        this.pos = nl + 1
-        this.curLine++
-        return s
-      }
-      if (!this.fill(this.len - this.pos + 1)) return null
-    }
-  }
-
-  private get at(): number {
-    return this.base + this.pos
-  }
-
-  private bad(msg: string, start: number): never {
-    throw new AofFormatError(msg, start, this.at, this.curLine)
-  }
-
-  private truncated(): never {
-    throw new AofTruncated(this.offset, this.line)
+  private bad(msg: string, at: number): never {
+    throw new AofFormatError(msg, this.offset, this.base + at, this.line + 1)
   }
 
   /** The next command's argv, or null at a clean end of file. */
   next(): string[] | null {
     for (;;) {
-      const start = this.at
-      if (!this.fill(1)) {
-        if (this.at !== this.offset) this.truncated()
-        return null
-      }
-      const first = this.buf[this.pos]
-      if (first === 35) {
-        // '#' annotation (e.g. #TS:...): skipped, but only once complete.
-        if (this.readLine() === null) this.truncated()
-        this.offset = this.at
-        this.line = this.curLine
-        continue
-      }
-      if (first !== 42) this.bad(`Expected prefix '*', got: '${String.fromCharCode(first)}'`, start)
-      const head = this.readLine()
-      if (head === null) this.truncated()
-      const argc = parseCount(head.slice(1))
-      if (argc < 1) this.bad('Bad multi-bulk count', start)
-      const argv = new Array<string>(argc)
-      for (let i = 0; i < argc; i++) {
-        if (!this.fill(1)) this.truncated()
-        if (this.buf[this.pos] !== 36) {
-          this.bad(`Expected prefix '$', got: '${String.fromCharCode(this.buf[this.pos])}'`, start)
-        }
-        const lenLine = this.readLine()
-        if (lenLine === null) this.truncated()
-        const n = parseCount(lenLine.slice(1))
-        if (n < 0) this.bad('Bad bulk length', start)
-        if (!this.fill(n + 2)) this.truncated()
-        argv[i] = this.buf.toString('latin1', this.pos, this.pos + n)
-        this.pos += n
-        if (this.buf[this.pos] !== 13 || this.buf[this.pos + 1] !== 10) {
-          const got = this.buf.subarray(this.pos, this.pos + 2).toString('hex')
-          this.bad(`Expected \\r\\n, got: ${got}`, start)
-        }
-        this.pos += 2
-        this.curLine++
-      }
-      this.offset = this.at
-      this.line = this.curLine
-      return argv
+      const r = this.tryParse()
+      if (r === SKIPPED) continue
+      if (r !== NEED_MORE) return r
+      if (this.eof) throw new AofTruncated(this.offset, this.line)
+      this.more()
     }
   }
-}
 
-/** A non-negative decimal count, or -1. */
-function parseCount(s: string): number {
-  if (!/^\d{1,15}$/.test(s)) return -1
-  return Number(s)
+  /** Parses one record from pos in JS (no per-line native calls): argv, null at EOF, or a state. */
+  private tryParse(): string[] | null | typeof NEED_MORE | typeof SKIPPED {
+    const buf = this.buf
+    const len = this.len
+    let p = this.pos
+    if (p >= len) return this.eof ? null : NEED_MORE
+    const first = buf[p]
+    if (first === 35 /* # */) {
+      // An annotation (e.g. #TS:...): skipped, but only once its line is complete.
+      const nl = buf.indexOf(10, p)
+      if (nl < 0 || nl >= len) return NEED_MORE
+      this.pos = nl + 1
+      this.offset = this.base + this.pos
+      this.line++
+      return SKIPPED
+    }
+    if (first !== 42 /* * */) this.bad(`Expected prefix '*', got: '${String.fromCharCode(first)}'`, p)
+    const argc = this.int(buf, p + 1, len)
+    if (argc < 0) return argc === -1 ? NEED_MORE : this.bad('Bad multi-bulk count', p)
+    if (argc < 1) this.bad('Bad multi-bulk count', p)
+    p = this.intEnd
+    const argv = new Array<string>(argc)
+    for (let i = 0; i < argc; i++) {
+      if (p >= len) return NEED_MORE
+      if (buf[p] !== 36 /* $ */) this.bad(`Expected prefix '$', got: '${String.fromCharCode(buf[p])}'`, p)
+      const n = this.int(buf, p + 1, len)
+      if (n < 0) return n === -1 ? NEED_MORE : this.bad('Bad bulk length', p)
+      p = this.intEnd
+      if (p + n + 2 > len) return NEED_MORE
+      argv[i] = buf.latin1Slice(p, p + n)
+      p += n
+      if (buf[p] !== 13 || buf[p + 1] !== 10) {
+        this.bad(`Expected \\r\\n, got: ${buf.subarray(p, p + 2).toString('hex')}`, p)
+      }
+      p += 2
+    }
+    this.pos = p
+    this.offset = this.base + p
+    this.line += 1 + 2 * argc
+    return argv
+  }
+
+  /** A non-negative decimal ending in CRLF from `start`; -1 when the buffer ends first, -2 when malformed. */
+  private int(buf: Buffer, start: number, len: number): number {
+    let n = 0
+    let p = start
+    for (; p < len; p++) {
+      const c = buf[p]
+      if (c === 13) break
+      if (c < 48 || c > 57 || p - start >= 15) return -2
+      n = n * 10 + (c - 48)
+    }
+    if (p + 1 >= len) return -1
+    if (p === start || buf[p + 1] !== 10) return -2
+    this.intEnd = p + 2
+    return n
+  }
 }
 
 /** RESP multibulk of one command, as latin1 text (catAppendOnlyGenericCommand). */

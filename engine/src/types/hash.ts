@@ -6,11 +6,11 @@ import type { CollectionValue } from './value.js'
 import { Listpack, LP_SAFETY_SIZE } from './listpack.js'
 import { HashTable } from './hashtable.js'
 import type { Config } from '../server/config.js'
-import { WORD, arrayBytes, objectBytes, strBytes } from './heapsize.js'
+import { arrayBytes, objectBytes, strBytes } from './heapsize.js'
 
-/** A HashValue object, and a Listpack object with its items array, in JS heap bytes. */
+/** A HashValue object, and a Listpack object, in JS heap bytes. */
 const HASH_BYTES = objectBytes(3)
-const LISTPACK_BYTES = objectBytes(4) + arrayBytes(0)
+const LISTPACK_BYTES = objectBytes(4)
 
 export interface HashLimits {
   maxEntries: number
@@ -161,7 +161,7 @@ export class HashValue implements CollectionValue {
 
   /** Estimated JS heap bytes, in O(1) from the encodings' running sums. */
   memoryUsage(): number {
-    if (this.lp !== null) return HASH_BYTES + LISTPACK_BYTES + WORD * this.lp.length + this.lp.heap
+    if (this.lp !== null) return HASH_BYTES + LISTPACK_BYTES + arrayBytes(this.lp.length) + this.lp.heap
     return HASH_BYTES + (this.ht as HashTable<string>).memoryUsage()
   }
 }

@@ -4,14 +4,10 @@
 // dense list of the occupied slots gives O(1) fair random sampling (SPOP, SRANDMEMBER) however
 // sparse the slots become.
 
-import { WORD, arrayBytes, objectBytes, strBytes } from './heapsize.js'
+import { arrayBytes, exactArrayBytes, mapBytes, objectBytes, strBytes } from './heapsize.js'
 
-/** A Map's own objects, and per entry its hash-table share (3 words, a bucket, growth slack). */
-const MAP_BYTES = 80
-const MAP_ENTRY_BYTES = 40
-/** Per member: the Map entry plus a word in each of keys, vals, live and livePos. */
-const ENTRY_BYTES = MAP_ENTRY_BYTES + 4 * WORD
-const TABLE_BYTES = objectBytes(8) + MAP_BYTES + 5 * arrayBytes(0)
+/** A HashTable object in JS heap bytes. */
+const TABLE_BYTES = objectBytes(8)
 
 export class HashTable<V = true> {
   private readonly index = new Map<string, number>()
@@ -144,9 +140,17 @@ export class HashTable<V = true> {
     }
   }
 
-  /** Estimated JS heap bytes, in O(1): the table's objects, per-member costs, member strings. */
+  /** Estimated JS heap bytes, in O(1): the object, its Map and arrays, the member (and value) strings. */
   memoryUsage(): number {
-    return TABLE_BYTES + ENTRY_BYTES * this.index.size + this.heap
+    const slots = this.keys.length
+    return (
+      TABLE_BYTES +
+      mapBytes(this.index.size) +
+      3 * arrayBytes(slots) +
+      arrayBytes(this.live.length) +
+      exactArrayBytes(this.free.length) +
+      this.heap
+    )
   }
 
   /** A copy with the same slots (a clone's cursors stay valid). */

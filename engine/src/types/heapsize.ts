@@ -10,17 +10,41 @@ export const WORD = 8
 const OBJECT_HEADER = 24
 /** A JSArray object plus its FixedArray backing store's header (map, length). */
 const ARRAY_HEADER = 32 + 16
+/** A JSMap object plus its table's header (map, length, element, deleted and bucket counts). */
+const MAP_HEADER = 32 + 16 + 24
 /** A JSTypedArray with its ArrayBuffer (small typed arrays keep their bytes on the heap too). */
-export const TYPED_ARRAY_HEADER = 160
+export const TYPED_ARRAY_HEADER = 208
 
 /** A JS object with `fields` in-object properties. */
 export function objectBytes(fields: number): number {
   return OBJECT_HEADER + WORD * fields
 }
 
-/** A JS array holding `len` elements (growth slack is not known from JS; count one word each). */
+/**
+ * A JS array of `len` elements grown by push: V8 grows the backing store to 1.5 × length + 16, so
+ * a short array holds at least 17 slots and a long one a quarter more than it uses on average.
+ */
 export function arrayBytes(len: number): number {
+  return arraysBytes(1, len)
+}
+
+/** `arrays` such arrays holding `len` elements between them (the nodes of a quicklist). */
+export function arraysBytes(arrays: number, len: number): number {
+  return arrays * ARRAY_HEADER + WORD * Math.max(17 * arrays, len + (len >> 2))
+}
+
+/** A JS array allocated at its exact length (new Array(n), slice, a literal). */
+export function exactArrayBytes(len: number): number {
   return ARRAY_HEADER + WORD * len
+}
+
+/**
+ * A JS Map of `size` entries: its OrderedHashMap holds a power-of-two capacity (at least 4) of
+ * three-word entries plus a bucket word per two entries.
+ */
+export function mapBytes(size: number): number {
+  const capacity = size <= 4 ? 4 : 2 ** (32 - Math.clz32(size - 1))
+  return MAP_HEADER + 28 * capacity
 }
 
 /** A sequential one-byte (latin1) string: map, hash and length, then the bytes, 8-aligned. */

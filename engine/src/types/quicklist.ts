@@ -5,7 +5,7 @@
 // Compression (`list-compress-depth`) is not applied in memory; plain (>= 1 GB) nodes are not made.
 
 import { Listpack } from './listpack.js'
-import { WORD, arrayBytes, objectBytes, strBytes } from './heapsize.js'
+import { arrayBytes, arraysBytes, objectBytes, strBytes } from './heapsize.js'
 
 /** Byte limits for fill -1..-5 (optimization_level). */
 const OPTIMIZATION_LEVEL = [4096, 8192, 16384, 32768, 65536]
@@ -18,9 +18,9 @@ const ZIPLIST_HEADER_AND_END = 11
 /** FILL_MAX: quicklistSetFill clamps positive fills to this. */
 const FILL_MAX = (1 << 15) - 1
 
-/** A Quicklist object and one node (a Listpack object and its items array), in JS heap bytes. */
+/** A Quicklist object and one node's Listpack object, in JS heap bytes. */
 const QUICKLIST_BYTES = objectBytes(4)
-const NODE_BYTES = objectBytes(4) + arrayBytes(0)
+const NODE_BYTES = objectBytes(4)
 
 function meetsOptimizationRequirement(sz: number, fill: number): boolean {
   if (fill >= 0) return false
@@ -284,10 +284,14 @@ export class Quicklist {
     this.heap += lp.heap
   }
 
-  /** Estimated JS heap bytes, in O(1): structs, one word per element, the element strings. */
+  /** Estimated JS heap bytes, in O(1): the objects, the node array, the nodes' item arrays, the strings. */
   memoryUsage(): number {
     return (
-      QUICKLIST_BYTES + arrayBytes(this.nodes.length) + NODE_BYTES * this.nodes.length + WORD * this.count + this.heap
+      QUICKLIST_BYTES +
+      arrayBytes(this.nodes.length) +
+      NODE_BYTES * this.nodes.length +
+      arraysBytes(this.nodes.length, this.count) +
+      this.heap
     )
   }
 }

@@ -20,7 +20,7 @@ import {
   type SkipNode,
 } from './skiplist.js'
 import type { CollectionValue } from './value.js'
-import { WORD, arrayBytes, objectBytes, strBytes } from './heapsize.js'
+import { WORD, arrayBytes, exactArrayBytes, objectBytes, strBytes } from './heapsize.js'
 
 export interface ZsetLimits {
   maxEntries: number
@@ -37,13 +37,12 @@ export const ZADD_LT = 16
 /** zsetAdd outcomes. */
 export type ZaddOutcome = 'added' | 'updated' | 'unchanged' | 'nop' | 'nan'
 
-/** A ZSetValue object in JS heap bytes, and its listpack form's two arrays. */
+/** A ZSetValue object in JS heap bytes. */
 const ZSET_BYTES = objectBytes(7)
-const LP_ARRAYS_BYTES = 2 * arrayBytes(0)
 /** A SkipList object with its header node (32 levels) and scratch arrays. */
-const SKIPLIST_BYTES = objectBytes(6) + objectBytes(5) + 4 * arrayBytes(32)
+const SKIPLIST_BYTES = objectBytes(6) + objectBytes(5) + 4 * exactArrayBytes(32)
 /** Per skiplist node: the object, a boxed score, forward and span arrays at the mean 4/3 levels. */
-const SKIPNODE_BYTES = objectBytes(5) + 16 + 2 * arrayBytes(0) + Math.round((2 * WORD * 4) / 3)
+const SKIPNODE_BYTES = objectBytes(5) + 16 + 2 * exactArrayBytes(0) + Math.round((2 * WORD * 4) / 3)
 
 /** double2ll's range: integral scores within ±LLONG_MAX/2 are stored as listpack integers. */
 const LP_INT_SCORE_MAX = 4611686018427387904
@@ -364,7 +363,7 @@ export class ZSetValue implements CollectionValue {
 
   /** Estimated JS heap bytes, in O(1). */
   memoryUsage(): number {
-    if (this.zsl === null) return ZSET_BYTES + LP_ARRAYS_BYTES + 2 * WORD * this.length + this.memberHeap
+    if (this.zsl === null) return ZSET_BYTES + 2 * arrayBytes(this.length) + this.memberHeap
     const dict = this.dict as HashTable<SkipNode>
     return ZSET_BYTES + SKIPLIST_BYTES + SKIPNODE_BYTES * this.zsl.length + dict.memoryUsage()
   }

@@ -68,7 +68,7 @@ export function writeValue(enc: RdbEncoder, v: Value): void {
     return
   }
   if (v instanceof HashValue) {
-    if (v.lp !== null) return enc.blob(lpEncode(v.lp.entries))
+    if (v.lp !== null) return enc.blob(lpEncode(v.lp.entries, v.lp.bytes))
     enc.len(v.length)
     for (const [f, val] of v.entries()) {
       enc.str(f)
@@ -82,7 +82,7 @@ export function writeValue(enc: RdbEncoder, v: Value): void {
     enc.len(nodes.length)
     for (const node of nodes) {
       enc.len(K.QUICKLIST_NODE_CONTAINER_PACKED)
-      enc.blob(lpEncode(node.entries))
+      enc.blob(lpEncode(node.entries, node.bytes))
     }
     return
   }

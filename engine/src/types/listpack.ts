@@ -210,10 +210,27 @@ export class Listpack {
  * costs a second, exact pass.
  */
 export function lpEncode(entries: readonly string[], size?: number): Buffer {
-  const buf = Buffer.allocUnsafe(size ?? lpBytesOf(entries))
+  return encodeSized(entries, size, (n) => Buffer.allocUnsafe(n))
+}
+
+let scratch = Buffer.allocUnsafeSlow(0)
+
+/**
+ * lpEncode into a shared scratch buffer, for a caller that copies the bytes at once (the RDB
+ * writer): the view is valid only until the next call, and a snapshot allocates nothing per key.
+ */
+export function lpEncodeTemp(entries: readonly string[], size?: number): Buffer {
+  return encodeSized(entries, size, (n) => {
+    if (scratch.length < n) scratch = Buffer.allocUnsafeSlow(Math.max(n, 2 * scratch.length, 64 * 1024))
+    return scratch.subarray(0, n)
+  })
+}
+
+function encodeSized(entries: readonly string[], size: number | undefined, alloc: (n: number) => Buffer): Buffer {
+  const buf = alloc(size ?? lpBytesOf(entries))
   if (encodeInto(buf, entries)) return buf
   if (size === undefined) throw new Error('listpack size mismatch')
-  return lpEncode(entries)
+  return encodeSized(entries, undefined, alloc)
 }
 
 /** Writes the listpack into buf; false when buf is not exactly its size (nothing past buf is touched). */

@@ -5,6 +5,7 @@ import {
   lpBytesOf,
   lpDecode,
   lpEncode,
+  lpEncodeTemp,
   lpEntryInt,
   lpEntrySize,
   ListpackError,
@@ -183,6 +184,17 @@ describe('listpack bytes', () => {
 
   it('round-trips every encoding through lpDecode', () => {
     expect(lpDecode(lpEncode(BOUNDARY_ENTRIES))).toEqual(BOUNDARY_ENTRIES)
+  })
+
+  it('encodes the same bytes from a right, short or long size hint and from the scratch variant', () => {
+    const exact = lpEncode(BOUNDARY_ENTRIES)
+    for (const hint of [exact.length, exact.length - 3, exact.length + 5, 0]) {
+      expect(lpEncode(BOUNDARY_ENTRIES, hint).equals(exact)).toBe(true)
+      expect(lpEncodeTemp(BOUNDARY_ENTRIES, hint).equals(exact)).toBe(true)
+    }
+    // Short entries cut from one decoded string and long ones copied come back the same.
+    const mixed = ['a', 'x'.repeat(12), 'y'.repeat(13), 'z'.repeat(70), '\x00\xff', '12', 'w'.repeat(5000)]
+    expect(lpDecode(lpEncodeTemp(mixed))).toEqual(mixed)
   })
 
   it('writes 65535 as the count when the real count does not fit and still decodes', () => {

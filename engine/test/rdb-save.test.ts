@@ -85,6 +85,41 @@ describe('BGSAVE', () => {
     expect(readdirSync(s.dir)).toEqual(['dump.rdb'])
   })
 
+  it('BGSAVE keeps large compressed values and listpacks intact while chunks are still in flight', async () => {
+    const { s, c } = await start()
+    let seed = 1
+    const letters = (n: number): string => {
+      let out = ''
+      for (let i = 0; i < n; i++) {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+        out += 'acgt'[seed >>> 30]
+      }
+      return out
+    }
+    // Each compresses to well over one 64 KB chunk, and each is encoded in the same scratch space.
+    const big = [letters(300_000), letters(300_000), letters(300_000)]
+    for (let i = 0; i < big.length; i++) await c.call('SET', `big${i}`, big[i])
+    for (let i = 0; i < 50; i++) {
+      await c.call('HSET', `h${i}`, 'f', letters(30), 'g', String(i))
+      await c.call('RPUSH', `l${i}`, letters(20), letters(40), String(i))
+    }
+    expect(await c.call('BGSAVE')).toBe('Background saving started')
+    await waitBgsave(c)
+    expect(await infoField(c, 'persistence', 'rdb_last_bgsave_status')).toBe('ok')
+    const hashes = await Promise.all(Array.from({ length: 50 }, (_, i) => c.call('HGETALL', `h${i}`)))
+    const lists = await Promise.all(Array.from({ length: 50 }, (_, i) => c.call('LRANGE', `l${i}`, '0', '-1')))
+    const dir = s.dir
+    c.close()
+    await s.close()
+    open.pop()
+    const { c: c2 } = await start([], dir)
+    for (let i = 0; i < big.length; i++) expect(await c2.call('GET', `big${i}`)).toBe(big[i])
+    for (let i = 0; i < 50; i++) {
+      expect(await c2.call('HGETALL', `h${i}`)).toEqual(hashes[i])
+      expect(await c2.call('LRANGE', `l${i}`, '0', '-1')).toEqual(lists[i])
+    }
+  })
+
   it('refuses a second BGSAVE and SAVE while one runs, and checks its arguments', async () => {
     const { c } = await start()
     for (let i = 0; i < 300; i++) await c.call('SET', `k${i}`, 'v'.repeat(100))

@@ -17,9 +17,15 @@ export interface SnapshotSink {
   congested(): boolean
 }
 
-/** CPU budget of one walk slice while clients are active, and while the server is idle (ms). */
-const BUSY_SLICE_MS = 0.5
-const IDLE_SLICE_MS = 2
+/**
+ * CPU budget of one walk slice while clients are active, and while the server is idle (ms). A
+ * command that arrives during a slice waits for its end, so busy slices stay a fraction of a
+ * command round trip; between slices the loop polls sockets (the walk resumes via setImmediate).
+ */
+const BUSY_SLICE_MS = 0.2
+const IDLE_SLICE_MS = 4
+/** The server counts as idle once no command has run for this long (ms). */
+const IDLE_AFTER_MS = 20
 /**
  * Work units between clock reads: an empty slot or a string costs 1, a collection (which takes far
  * longer to encode) costs CHECK_EVERY, so the clock is read after every collection.
@@ -147,6 +153,7 @@ export class SnapshotManager {
   private readonly running: Snapshot[] = []
   private tickQueued = false
   private lastCommands = -1
+  private lastActive = 0
   private readonly tick = (): void => this.runSlices()
 
   constructor(private readonly srv: Server) {
@@ -197,9 +204,12 @@ export class SnapshotManager {
   private runSlices(): void {
     this.tickQueued = false
     const cmds = this.srv.stats.numCommands
-    const idle = cmds === this.lastCommands
+    const now = performance.now()
+    // Clients waiting for a reply send nothing in the turns between, so one quiet turn is not idle.
+    if (cmds !== this.lastCommands) this.lastActive = now
     this.lastCommands = cmds
-    const deadline = performance.now() + (idle ? IDLE_SLICE_MS : BUSY_SLICE_MS)
+    const idle = now - this.lastActive > IDLE_AFTER_MS
+    const deadline = now + (idle ? IDLE_SLICE_MS : BUSY_SLICE_MS)
     let more = false
     for (const snap of [...this.running]) {
       if (snap.sink.congested()) continue

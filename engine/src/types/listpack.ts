@@ -226,16 +226,48 @@ function heapOf(entries: readonly string[]): number {
   return n
 }
 
-/** The listpack bytes Redis writes for these entries. */
-export function lpEncode(entries: readonly string[]): Buffer {
-  const total = lpBytesOf(entries)
-  const buf = Buffer.allocUnsafe(total)
+/**
+ * The listpack bytes Redis writes for these entries. `size` is the listpack's tracked byte size
+ * when the caller has one (it saves a pass over the entries); a size that turns out wrong only
+ * costs a second, exact pass.
+ */
+export function lpEncode(entries: readonly string[], size?: number): Buffer {
+  return encodeSized(entries, size, (n) => Buffer.allocUnsafe(n))
+}
+
+let scratch = Buffer.allocUnsafeSlow(0)
+
+/**
+ * lpEncode into a shared scratch buffer, for a caller that copies the bytes at once (the RDB
+ * writer): the view is valid only until the next call, and a snapshot allocates nothing per key.
+ */
+export function lpEncodeTemp(entries: readonly string[], size?: number): Buffer {
+  return encodeSized(entries, size, (n) => {
+    if (scratch.length < n) scratch = Buffer.allocUnsafeSlow(Math.max(n, 2 * scratch.length, 64 * 1024))
+    return scratch.subarray(0, n)
+  })
+}
+
+function encodeSized(entries: readonly string[], size: number | undefined, alloc: (n: number) => Buffer): Buffer {
+  const buf = alloc(size ?? lpBytesOf(entries))
+  if (encodeInto(buf, entries)) return buf
+  if (size === undefined) throw new Error('listpack size mismatch')
+  return encodeSized(entries, undefined, alloc)
+}
+
+/** Writes the listpack into buf; false when buf is not exactly its size (nothing past buf is touched). */
+function encodeInto(buf: Buffer, entries: readonly string[]): boolean {
+  const total = buf.length
+  if (total < LP_EMPTY_BYTES) return false
   buf.writeUInt32LE(total, 0)
   buf.writeUInt16LE(entries.length < LP_HDR_NUMELE_UNKNOWN ? entries.length : LP_HDR_NUMELE_UNKNOWN, 4)
   let p = LP_HDR_SIZE
-  for (const s of entries) {
+  for (let i = 0; i < entries.length; i++) {
+    const s = entries[i]
     const start = p
     const v = lpEntryInt(s)
+    const l = v === null ? strEncodedLen(s.length) : intEncodedLen(v)
+    if (p + l + lpBacklenSize(l) >= total) return false
     if (v === null) {
       const len = s.length
       if (len < 64) {
@@ -248,13 +280,18 @@ export function lpEncode(entries: readonly string[]): Buffer {
         buf.writeUInt32LE(len, p)
         p += 4
       }
-      p += buf.write(s, p, 'latin1')
+      if (len <= 32) {
+        // A byte loop beats Buffer#write's call overhead for the many short entries.
+        for (let k = 0; k < len; k++) buf[p++] = s.charCodeAt(k)
+      } else {
+        p += buf.latin1Write(s, p, len)
+      }
     } else if (typeof v === 'bigint') {
       buf[p++] = 0xf4
       buf.writeBigInt64LE(v, p)
       p += 8
     } else {
-      switch (intEncodedLen(v)) {
+      switch (l) {
         case 1:
           buf[p++] = v
           break
@@ -287,8 +324,9 @@ export function lpEncode(entries: readonly string[]): Buffer {
     }
     p = writeBacklen(buf, p, p - start)
   }
+  if (p !== total - 1) return false
   buf[p] = 0xff
-  return buf
+  return true
 }
 
 function writeBacklen(buf: Buffer, p: number, l: number): number {

@@ -54,13 +54,37 @@ export function parseFloatArg(s: string): number | null {
   return Number.isNaN(v) ? null : v
 }
 
+/**
+ * The shortest round-trip text of v when it is also v's exact decimal value in fixed notation
+ * (1.5, 0.25, 148.375): %.17g then prints those same digits, so the costly toPrecision path is
+ * skipped. The text is exact when v times 2^(fraction digits) is an integer, as a double's exact
+ * expansion has as many fraction digits as its binary fraction has bits. Null otherwise (0.1).
+ */
+function exactShortest(v: number): string | null {
+  const a = Math.abs(v)
+  // %.17g and String() both print fixed notation in this range.
+  if (a < 1e-4 || a >= 1e17) return null
+  const s = String(v)
+  const dot = s.indexOf('.')
+  // An integer past 2^53 (no dot) may be printed shortened: not exact.
+  if (dot < 0) return null
+  const frac = s.length - dot - 1
+  return Number.isInteger(v * 2 ** frac) ? s : null
+}
+
 /** Formats a double as Redis's addReplyDouble / zset scores ("%.17g", inf, -inf, nan). */
 export function formatDouble(v: number): string {
   if (v === Infinity) return 'inf'
   if (v === -Infinity) return '-inf'
   if (Number.isNaN(v)) return 'nan'
-  if (Number.isInteger(v) && Math.abs(v) < 1e17) return Object.is(v, -0) ? '-0' : String(v)
-  const s = v.toPrecision(17)
+  // Beyond 2^53 String() may shorten an integer (…630 for …632); %.17g prints every digit.
+  if (Number.isSafeInteger(v)) return Object.is(v, -0) ? '-0' : String(v)
+  const short = exactShortest(v)
+  if (short !== null) return short
+  // toPrecision prints 1e-6 ≤ |v| < 1e-4 in fixed notation, where %.17g uses an exponent.
+  const s = Math.abs(v) < 1e-4 ? v.toExponential(16) : v.toPrecision(17)
+  // Integers past 2^53 come out whole: the mantissa regex below would strip their zeros.
+  if (!s.includes('.') && !s.includes('e')) return s
   // %.17g strips trailing zeros in the mantissa and uses e+XX with at least two exponent digits.
   const m = /^(-?[\d.]+?)\.?0*(e([+-])(\d+))?$/.exec(s)
   if (!m) return s

@@ -7,7 +7,7 @@ import { storeString } from '../../types/string.js'
 import { SetValue } from '../../types/set.js'
 import { intsetEncode } from '../../types/intset.js'
 import { ZSetValue } from '../../types/zset.js'
-import { Listpack, lpBytesOf, lpEncode } from '../../types/listpack.js'
+import { Listpack, lpBytesOf, lpEncodeTemp } from '../../types/listpack.js'
 import { HashValue, hashLimits } from '../../types/hash.js'
 import { cmpMember } from '../../types/skiplist.js'
 import { ListValue } from '../../types/list.js'
@@ -58,7 +58,7 @@ export function writeValue(enc: RdbEncoder, v: Value): void {
   }
   if (v instanceof ZSetValue) {
     const lp = v.listpackEntries()
-    if (lp !== null) return enc.blob(lpEncode(lp))
+    if (lp !== null) return enc.blob(lpEncodeTemp(lp))
     // Highest score first, as Redis writes a skiplist (its loader then inserts at the head).
     enc.len(v.length)
     v.walk(v.length - 1, true, (m, score) => {
@@ -68,7 +68,7 @@ export function writeValue(enc: RdbEncoder, v: Value): void {
     return
   }
   if (v instanceof HashValue) {
-    if (v.lp !== null) return enc.blob(lpEncode(v.lp.entries))
+    if (v.lp !== null) return enc.blob(lpEncodeTemp(v.lp.entries, v.lp.bytes))
     enc.len(v.length)
     for (const [f, val] of v.entries()) {
       enc.str(f)
@@ -82,7 +82,7 @@ export function writeValue(enc: RdbEncoder, v: Value): void {
     enc.len(nodes.length)
     for (const node of nodes) {
       enc.len(K.QUICKLIST_NODE_CONTAINER_PACKED)
-      enc.blob(lpEncode(node.entries))
+      enc.blob(lpEncodeTemp(node.entries, node.bytes))
     }
     return
   }

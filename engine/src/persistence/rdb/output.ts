@@ -26,6 +26,7 @@ export class AsyncFileOutput implements ChunkOutput {
   private waiters: (() => void)[] = []
   /** Called after each completed write, so a paused walk can resume. */
   onDrain: (() => void) | null = null
+  recycle?: (chunk: Buffer) => void
 
   constructor(readonly target: string) {
     this.tempPath = tempPathFor(target)
@@ -69,6 +70,7 @@ export class AsyncFileOutput implements ChunkOutput {
         return
       }
       this.queued -= bytes
+      if (this.recycle) for (const b of batch) this.recycle(b)
       this.onDrain?.()
       this.pump()
     })
@@ -135,9 +137,12 @@ export class SyncFileOutput implements ChunkOutput {
     this.fd = openSync(this.tempPath, 'w', 0o644)
   }
 
+  recycle?: (chunk: Buffer) => void
+
   write(chunk: Buffer): void {
     let off = 0
     while (off < chunk.length) off += writeSync(this.fd, chunk, off, chunk.length - off)
+    this.recycle?.(chunk)
   }
 
   pending(): number {

@@ -16,6 +16,8 @@ export interface ChunkOutput {
   write(chunk: Buffer): void
   /** Bytes accepted but not yet written out. */
   pending(): number
+  /** Set by the stream: an output calls it with each chunk once written, so it can be reused. */
+  recycle?: (chunk: Buffer) => void
 }
 
 /** The walk pauses while more than this is waiting to be written. */
@@ -45,6 +47,7 @@ export class RdbStream implements SnapshotSink {
       checksum: srv.config.getBool('rdbchecksum'),
       sink: (chunk) => out.write(chunk),
     })
+    out.recycle = (chunk) => this.enc.recycle(chunk)
     const policy = srv.policy
     this.idleMode = policy.endsWith('-lru') ? 'lru' : policy.endsWith('-lfu') ? 'lfu' : null
     this.lruClock = srv.lruClock

@@ -17,6 +17,8 @@ import {
 } from './constants.js'
 
 const CHUNK = 64 * 1024
+/** Recycled chunks kept at most (the async output's backlog limit is 8 MB, 128 chunks). */
+const MAX_SPARE = 160
 
 /** Scratch buffers for LZF: the string's bytes and the compressor's output. Grown on demand. */
 let lzfIn = Buffer.allocUnsafe(CHUNK)
@@ -41,10 +43,14 @@ export class RdbEncoder {
   private readonly sink: (chunk: Buffer) => void
   /** Bytes handed to the sink so far. */
   flushed = 0
+  /** Written-out chunks given back (recycle), reused instead of allocating new ones. */
+  private readonly spare: Buffer[] = []
+  /** The chunk memory this encoder allocated: only that is ever recycled. */
+  private readonly own = new WeakSet<ArrayBufferLike>()
 
   constructor(opts: EncoderOptions) {
     this.chunkSize = opts.chunkSize ?? CHUNK
-    this.buf = Buffer.allocUnsafe(this.chunkSize)
+    this.buf = this.newChunk()
     this.compress = opts.compress
     this.crc = opts.checksum ? new Crc64() : null
     this.sink = opts.sink
@@ -66,9 +72,26 @@ export class RdbEncoder {
     const out = this.buf.subarray(0, this.pos)
     this.crc?.update(out)
     this.flushed += this.pos
-    this.buf = Buffer.allocUnsafe(this.chunkSize)
+    this.buf = this.spare.pop() ?? this.newChunk()
     this.pos = 0
     this.sink(out)
+  }
+
+  /**
+   * Takes back a chunk the sink has finished with. A BGSAVE would otherwise allocate a fresh
+   * 64 KB ArrayBuffer per chunk, and that external memory triggers full GCs of the whole heap.
+   */
+  recycle(chunk: Buffer): void {
+    const ab = chunk.buffer
+    if (!this.own.has(ab) || this.spare.length >= MAX_SPARE) return
+    this.spare.push(Buffer.from(ab, 0, this.chunkSize))
+  }
+
+  /** A chunk with memory of its own (allocUnsafe may carve small ones from Node's shared pool). */
+  private newChunk(): Buffer {
+    const b = Buffer.allocUnsafeSlow(this.chunkSize)
+    this.own.add(b.buffer)
+    return b
   }
 
   private room(n: number): void {
@@ -83,13 +106,19 @@ export class RdbEncoder {
     this.buf[this.pos++] = b
   }
 
-  bytes(b: Uint8Array): void {
+  /**
+   * Appends bytes. `owned` says the encoder may hand b itself to the sink; otherwise a large b is
+   * copied, as callers pass views of scratch buffers that the next record overwrites while an
+   * asynchronous sink may still be holding the chunk.
+   */
+  bytes(b: Uint8Array, owned = false): void {
     if (b.length > this.chunkSize) {
-      // Large blobs go out as their own chunk instead of being copied.
+      // Large blobs go out as their own chunk.
       this.flush()
-      this.crc?.update(b)
-      this.flushed += b.length
-      this.sink(Buffer.isBuffer(b) ? b : Buffer.from(b))
+      const chunk = owned && Buffer.isBuffer(b) ? b : Buffer.from(b)
+      this.crc?.update(chunk)
+      this.flushed += chunk.length
+      this.sink(chunk)
       return
     }
     this.room(b.length)
@@ -163,7 +192,7 @@ export class RdbEncoder {
     const n = s.length
     this.len(n)
     if (n > this.chunkSize) {
-      this.bytes(Buffer.from(s, 'latin1'))
+      this.bytes(Buffer.from(s, 'latin1'), true)
       return
     }
     this.room(n)
@@ -178,7 +207,7 @@ export class RdbEncoder {
     }
   }
 
-  /** A byte blob written as an RDB string (listpacks, intsets), compressed like any string. */
+  /** A byte blob written as an RDB string (listpacks, intsets), compressed like any string; b is copied. */
   blob(b: Buffer): void {
     const n = b.length
     if (this.compress && n > 20 && this.lzfBytes(b, n)) return

@@ -32,6 +32,8 @@ describe('metrics dashboard and persistence panel', () => {
     api = await connectApi(host.port, host.token)
     const status = (await api.call('engine.status')) as { ok: true; result: EngineStatus }
     redis = new Redis({ port: status.result.port!, host: '127.0.0.1' })
+    // Only the jobs the test starts: the default save rules would start BGSAVEs of their own under load.
+    await redis.config('SET', 'save', '')
     browser = await launchBrowser()
     page = await openPage(browser, host.url, errors)
     await page.getByTestId('open-embedded').click()

@@ -88,7 +88,9 @@ describe.skipIf(!hasRedis)('persistence service on redis-server', () => {
       await new Promise((res) => setTimeout(res, 50))
       await collector.tick()
     }
-    expect(outcomes()[1]).toMatchObject({ action: 'bgrewriteaof', ok: true })
+    expect(outcomes()[1]).toMatchObject({ action: 'bgrewriteaof', ok: true, file: join(server.dir, 'appendonlydir') })
+    // The appendonlydir's files (base + manifest).
+    expect((outcomes()[1] as { sizeBytes: number }).sizeBytes).toBeGreaterThan(0)
     const actions = audit.list('r', 50).map((a) => `${a.action}:${a.outcome}`)
     expect(actions).toEqual(
       expect.arrayContaining(['save:ok', 'bgsave-start:ok', 'bgsave:ok', 'bgrewriteaof-start:ok', 'bgrewriteaof:ok']),

@@ -105,8 +105,12 @@ export function createConsole(o: ConsoleOptions) {
     audit,
     collector,
     async start() {
-      if (o.engine !== false) await engine.start()
-      collector.start()
+      try {
+        if (o.engine !== false) await engine.start()
+      } finally {
+        // External connections are watched even when the engine fails to start.
+        collector.start()
+      }
     },
     async stop() {
       await collector.stop()

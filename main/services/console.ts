@@ -158,9 +158,13 @@ export function createConsole(o: ConsoleOptions) {
       // A restore killed mid-swap is finished (old or new files, never a mix) before the engine loads.
       const recovered = recover(join(engineDir, 'data'))
       if (recovered !== 'none') log(`restore recovery: ${recovered}`)
-      if (o.engine !== false) await engine.start()
-      collector.start()
-      scheduler.start()
+      try {
+        if (o.engine !== false) await engine.start()
+      } finally {
+        // External connections are watched and backed up even when the engine fails to start.
+        collector.start()
+        scheduler.start()
+      }
     },
     async stop() {
       await collector.stop()

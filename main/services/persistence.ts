@@ -3,7 +3,7 @@
 // (CONFIG GET / SET, then CONFIG REWRITE), each action written to the audit log and config changes
 // to the metrics timeline. Background jobs end when the collector sees them end in INFO.
 
-import { statSync } from 'node:fs'
+import { readdirSync, statSync } from 'node:fs'
 import { isAbsolute, join } from 'node:path'
 import type { Redis } from 'ioredis'
 import type {
@@ -182,9 +182,7 @@ export class PersistenceService {
     this.pending.delete(e.conn)
     const ok = e.detail.status === 'ok'
     const durationMs = e.ts - p.started
-    const status = this.d.collector.status(e.conn)
-    const sizeBytes =
-      p.action === 'bgrewriteaof' ? (status?.aof.baseSize ?? this.size(e.conn, p.file)) : this.size(e.conn, p.file)
+    const sizeBytes = this.size(e.conn, p.file)
     const what = p.action === 'bgsave' ? 'Background save' : 'AOF rewrite'
     const message = ok
       ? `${what} finished`
@@ -218,11 +216,17 @@ export class PersistenceService {
     }
   }
 
+  /** A file's size, or the sum of a folder's files (Redis 7's appendonlydir); null when not readable here. */
   private size(conn: string, file: string | null): number | null {
     if (!file || !this.d.isLocal(conn)) return null
     try {
       const st = statSync(file)
-      return st.isFile() ? st.size : null
+      if (st.isFile()) return st.size
+      if (!st.isDirectory()) return null
+      return readdirSync(file).reduce((sum, f) => {
+        const s = statSync(join(file, f))
+        return sum + (s.isFile() ? s.size : 0)
+      }, 0)
     } catch {
       return null
     }

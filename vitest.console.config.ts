@@ -14,6 +14,7 @@ const e2e = {
   pool: 'forks' as const,
   fileParallelism: false,
   globalSetup: ['test/e2e/global-setup.ts'],
+  execArgv: ['--openssl-legacy-provider'],
   testTimeout: 180_000,
   hookTimeout: 180_000,
   // UI waits poll the page; a loaded machine can take seconds to repaint.
@@ -29,6 +30,8 @@ export default defineConfig({
           include: ['main/**/*.test.ts'],
           environment: 'node',
           pool: 'forks',
+          // s3rver encrypts listing continuation tokens with DES, which OpenSSL 3 keeps in its legacy provider.
+          execArgv: ['--openssl-legacy-provider'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },

@@ -23,11 +23,16 @@ export interface WebHostProcess {
   remove(): void
 }
 
-export async function startWebHost(opts: { engine?: boolean; dataDir?: string } = {}): Promise<WebHostProcess> {
+export async function startWebHost(
+  opts: { engine?: boolean; dataDir?: string; env?: Record<string, string> } = {},
+): Promise<WebHostProcess> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'strata-e2e-'))
   const args = ['out/main/web.js', '--port', '0', '--data-dir', dataDir]
   if (opts.engine === false) args.push('--no-engine')
-  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  const proc = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...opts.env },
+  })
   let out = ''
   proc.stderr!.on('data', (d) => (out += String(d)))
   const url = await new Promise<string>((resolve, reject) => {

@@ -320,6 +320,7 @@ export class BackupService {
       let lastBytes = 0
       let lastAt = t0
       let rate = 0
+      progress(0, 0, false)
       const ticker = setInterval(() => {
         const now = performance.now()
         rate = ((bytes - lastBytes) * 1000) / Math.max(1, now - lastAt)

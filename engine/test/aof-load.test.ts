@@ -248,7 +248,8 @@ describe('AOF loading', () => {
 
   it('DEBUG LOADAOF empties the dataset and loads it back from the AOF files', async () => {
     const dir = newDir()
-    const s = await start(dir)
+    // always: the file holds every acknowledged write when its size is read.
+    const s = await start(dir, ['--appendfsync', 'always'])
     await run(s.port, SETUP)
     await run(s.port, [['SELECT', 5], ['SET', 'x', 'y'], ['FLUSHDB'], ['FLUSHDB']])
     const before = await dumpDataset(s.port)

@@ -33,7 +33,7 @@ export function installAof(srv: Server): AofState {
     killRewrite(st)
     if (st.status !== 'off') {
       flushAof(st, true)
-      st.closeInBackground()
+      st.closeNow()
     }
   })
   srv.config.onChange((name, v) => {

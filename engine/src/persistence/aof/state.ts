@@ -101,6 +101,7 @@ export class AofState {
     let next: Manifest | null = null
     if (this.status === 'wait-rewrite') {
       fd = openSync(this.path(tempIncrFileName(this.prefix)), 'w', 0o644)
+      this.srv.log.notice(`Creating AOF incr file ${tempIncrFileName(this.prefix)} on background rewrite`)
     } else {
       next = this.manifest.clone()
       const f = next.newIncr(this.prefix)

@@ -47,7 +47,7 @@ async function timedRewrite(port) {
 /** Time from spawn to the first PONG with `dir` as the data folder. */
 async function timedStart(kind, dir) {
   const t0 = performance.now()
-  const srv = await startServer(kind, ['--appendonly', 'yes', '--dir', dir])
+  const srv = await startServer(kind, ['--appendonly', 'yes', '--dir', dir], { readyTimeoutMs: 300_000 })
   const dt = performance.now() - t0
   await srv.stop()
   return dt

@@ -184,7 +184,8 @@ describe.skipIf(!HAS_REDIS)('AOF interop with redis-server 7.0', () => {
   for (const preamble of ['yes', 'no']) {
     it(`loads Redis's appendonlydir (aof-use-rdb-preamble ${preamble}, several incr files) with identical data`, async () => {
       const dir = newDir()
-      const r = await redisOn(dir, ['--aof-use-rdb-preamble', preamble])
+      // always: the files hold every acknowledged write when they are copied.
+      const r = await redisOn(dir, ['--aof-use-rdb-preamble', preamble, '--appendfsync', 'always'])
       await run(r.port, populate())
       await run(r.port, [['BGREWRITEAOF']])
       await waitRewrite(r.port)
@@ -203,7 +204,7 @@ describe.skipIf(!HAS_REDIS)('AOF interop with redis-server 7.0', () => {
 
     it(`Strata's appendonlydir (aof-use-rdb-preamble ${preamble}) passes redis-check-aof and loads into Redis`, async () => {
       const dir = newDir()
-      const s = await strataOn(dir, ['--aof-use-rdb-preamble', preamble])
+      const s = await strataOn(dir, ['--aof-use-rdb-preamble', preamble, '--appendfsync', 'always'])
       await run(s.port, populate())
       await run(s.port, [['BGREWRITEAOF']])
       await waitRewrite(s.port)

@@ -225,6 +225,8 @@ export class Server implements KeyspaceContext {
   }
 
   propagate(dbId: number, argv: string[]): void {
+    // Replaying a dataset (AOF load, DEBUG LOADAOF) must not feed it back (alsoPropagate's check).
+    if (this.loading) return
     if (this.callDepth > 0) this.alsoPropagate.push([dbId, argv])
     else for (const h of this.hooks.propagate) h(dbId, argv, null)
   }

@@ -175,6 +175,11 @@ function startBackgroundFsync(st: AofState, now: number): void {
     const run = (): void =>
       fdatasync(fd, (err) => {
         st.fsyncInFlight--
+        // The result of an fsync of a file no longer written (switched or closed) does not matter.
+        if (fd !== st.fd) {
+          res()
+          return
+        }
         if (err) {
           st.fsyncError = strerror(err)
           st.unsynced = true

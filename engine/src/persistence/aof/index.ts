@@ -22,9 +22,7 @@ export function installAof(srv: Server): AofState {
   const st = aofState(srv)
   if (installed.has(srv)) return st
   installed.add(srv)
-  srv.hooks.propagate.push((dbId, argv, c) => {
-    if (!srv.loading) feedAof(st, dbId, argv, c)
-  })
+  srv.hooks.propagate.push((dbId, argv, c) => feedAof(st, dbId, argv, c))
   srv.hooks.flushAppendOnly = () => flushAof(st, false)
   srv.hooks.cron.push(() => {
     aofCron(st)
@@ -35,7 +33,7 @@ export function installAof(srv: Server): AofState {
     killRewrite(st)
     if (st.status !== 'off') {
       flushAof(st, true)
-      st.closeInBackground()
+      st.closeNow()
     }
   })
   srv.config.onChange((name, v) => {

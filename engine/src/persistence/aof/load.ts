@@ -15,6 +15,7 @@ import { Client } from '../../server/client.js'
 import type { Command } from '../../commands/table.js'
 import { FileSource } from '../rdb/reader.js'
 import { loadRdb, RdbLoadError } from '../load.js'
+import { rdbState } from '../save.js'
 import { Manifest, ManifestError, manifestFileName, parseManifest } from './manifest.js'
 import { AofFormatError, AofReader, AofTruncated } from './reader.js'
 import type { AofState } from './state.js'
@@ -132,7 +133,11 @@ function loadFile(st: AofState, c: Client, name: string, first: boolean, last: b
     srv.log.notice('Reading RDB base file on AOF loading...')
     const src = new FileSource(path)
     try {
-      start = loadRdb(srv, src, { aofPreamble: true, name }).bytes
+      const res = loadRdb(srv, src, { aofPreamble: true, name })
+      start = res.bytes
+      const rs = rdbState(srv)
+      rs.lastLoadKeysLoaded = res.keysLoaded
+      rs.lastLoadKeysExpired = res.keysExpired
     } catch (e) {
       if (e instanceof RdbLoadError) {
         throw new AofLoadError(

@@ -356,7 +356,7 @@ export function startAppendOnly(st: AofState): boolean {
 export function stopAppendOnly(st: AofState): void {
   const waiting = st.status === 'wait-rewrite'
   flushAof(st, true)
-  st.closeInBackground()
+  st.closeNow()
   st.status = 'off'
   st.selectedDb = -1
   st.rewriteScheduled = false

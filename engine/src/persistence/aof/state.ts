@@ -4,7 +4,7 @@
 // The modules beside it act on this state: feed.ts fills the buffer, fsync.ts writes and syncs it,
 // rewrite.ts switches incr files and replaces the base, load.ts reads everything back at start.
 
-import { close, fsync, openSync, mkdirSync, renameSync } from 'node:fs'
+import { close, closeSync, fsync, fsyncSync, openSync, mkdirSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Server } from '../../server/server.js'
 import type { Client } from '../../server/client.js'
@@ -101,6 +101,7 @@ export class AofState {
     let next: Manifest | null = null
     if (this.status === 'wait-rewrite') {
       fd = openSync(this.path(tempIncrFileName(this.prefix)), 'w', 0o644)
+      this.srv.log.notice(`Creating AOF incr file ${tempIncrFileName(this.prefix)} on background rewrite`)
     } else {
       next = this.manifest.clone()
       const f = next.newIncr(this.prefix)
@@ -142,6 +143,21 @@ export class AofState {
     this.srv.log.notice(
       `Successfully renamed the temporary AOF incr file ${tempIncrFileName(this.prefix)} into ${f.name}`,
     )
+  }
+
+  /** stopAppendOnly/prepareForShutdown: the current fd is fsynced and closed now. */
+  closeNow(): void {
+    const fd = this.fd
+    this.fd = -1
+    if (fd < 0) return
+    try {
+      fsyncSync(fd)
+    } catch (e) {
+      this.srv.log.warning(`Fail to fsync the AOF file: ${(e as Error).message}`)
+    }
+    // A background fsync of this fd may not have run yet: it must not find the number reused.
+    if (this.fsyncInFlight > 0) this.closing = this.closing.then(() => new Promise((r) => close(fd, () => r())))
+    else closeSync(fd)
   }
 
   /** bioCreateCloseAofJob: the current fd is fsynced and closed off the event loop. */

@@ -54,8 +54,9 @@ export async function info(port, section) {
   return out
 }
 
+/** Waits for PONG; up to two minutes, as a server loading a large dump at start answers only after. */
 async function waitReady(port) {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 2400; i++) {
     try {
       if ((await command(port, 'PING')) === '+PONG') return
     } catch {

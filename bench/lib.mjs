@@ -54,7 +54,8 @@ export async function info(port, section) {
   return out
 }
 
-async function waitReady(port, timeoutMs = 10_000) {
+/** Waits for PONG; a server loading a large dump at start answers only after it. */
+async function waitReady(port, timeoutMs) {
   for (let i = 0; i < timeoutMs / 50; i++) {
     try {
       if ((await command(port, 'PING')) === '+PONG') return
@@ -67,7 +68,7 @@ async function waitReady(port, timeoutMs = 10_000) {
 }
 
 /** Starts a server process; kind is 'strata' or 'redis'. readyTimeoutMs covers a long data load. */
-export async function startServer(kind, extraArgs = [], { readyTimeoutMs = 10_000 } = {}) {
+export async function startServer(kind, extraArgs = [], { readyTimeoutMs = 120_000 } = {}) {
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), `bench-${kind}-`))
   const args = [

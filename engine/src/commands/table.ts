@@ -114,18 +114,21 @@ export interface CommandDef {
 /** All commands by lower-case name. */
 export class CommandTable {
   private readonly byName = new Map<string, Command>()
+  /** The same commands by upper-case name, as most clients send them (no toLowerCase per call). */
+  private readonly byUpper = new Map<string, Command>()
 
   register(defs: readonly CommandDef[]): void {
     for (const def of defs) {
       const cmd = build(def, def.name)
       if (this.byName.has(cmd.name)) throw new Error(`command ${cmd.name} registered twice`)
       this.byName.set(cmd.name, cmd)
+      this.byUpper.set(cmd.name.toUpperCase(), cmd)
     }
   }
 
   /** Looks a command up by its name as typed (any case). */
   lookup(name: string): Command | undefined {
-    return this.byName.get(name) ?? this.byName.get(name.toLowerCase())
+    return this.byUpper.get(name) ?? this.byName.get(name) ?? this.byName.get(name.toLowerCase())
   }
 
   all(): IterableIterator<Command> {

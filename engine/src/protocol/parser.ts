@@ -11,6 +11,13 @@ export interface ParserLimits {
 }
 
 const INLINE_MAX = 64 * 1024
+/**
+ * Arguments shorter than this are cut from one decoded string of the read buffer (V8 copies
+ * substrings below 13 characters, SlicedString::kMinLength, so none pins the buffer's text);
+ * longer ones are decoded on their own. Buffers above TEXT_MAX (a large pending bulk) never are.
+ */
+const SHORT_ARG = 13
+const TEXT_MAX = 64 * 1024
 const MBULK_MAX = 1024 * 1024
 /** Limits Redis applies before a client has authenticated (so an unauthenticated peer can't fill memory). */
 const UNAUTH_MBULK_MAX = 10
@@ -29,6 +36,8 @@ export class RespParser {
   private bulkLen = -1
   /** Set by lineInt: the index just past the line it read. */
   private lineEnd = 0
+  /** buf decoded once (small buffers only), to cut short arguments from; null until needed. */
+  private text: string | null = null
 
   authenticated = true
 
@@ -49,6 +58,7 @@ export class RespParser {
       }
       this.waiting.unshift(this.buf.subarray(this.pos))
       this.buf = Buffer.concat(this.waiting)
+      this.text = null
       this.waiting = []
       this.waitingLen = 0
       this.need = 0
@@ -60,6 +70,7 @@ export class RespParser {
     } else {
       this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk])
     }
+    this.text = null
     this.pos = 0
     this.checkQueryLimit()
   }
@@ -111,16 +122,25 @@ export class RespParser {
         this.need = this.bulkLen + 2
         if (this.pos > 0) {
           this.buf = buf.subarray(this.pos)
+          this.text = null
           this.pos = 0
         }
         return null
       }
-      this.argv.push(buf.latin1Slice(this.pos, end))
+      this.argv.push(
+        this.bulkLen < SHORT_ARG && buf.length <= TEXT_MAX ? this.short(buf, end) : buf.latin1Slice(this.pos, end),
+      )
       this.pos = end + 2
       this.bulkLen = -1
       this.remaining--
     }
     return this.argv
+  }
+
+  /** buf[pos, end) cut from the decoded buffer: a JS copy instead of a native call per argument. */
+  private short(buf: Buffer, end: number): string {
+    if (this.text === null) this.text = buf.latin1Slice(0, buf.length)
+    return this.text.slice(this.pos, end)
   }
 
   /**

@@ -10,9 +10,9 @@
 import { connect } from 'node:net'
 import { benchmark, command, has, info, median, startServer, table } from './lib.mjs'
 
-const RESIDENT = Number(process.env.EVICT_RESIDENT ?? 20_000)
+const RESIDENT = Number(process.env.EVICT_RESIDENT ?? 50_000)
 const KEYSPACE = Number(process.env.EVICT_KEYSPACE ?? RESIDENT * 2.5)
-const OPS = Number(process.env.EVICT_OPS ?? 300_000)
+const OPS = Number(process.env.EVICT_OPS ?? 1_000_000)
 const BATCH = 100
 const VALUE = 'v'.repeat(100)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
@@ -117,12 +117,13 @@ class Client {
 
 /**
  * The access loop: batches of GETs, then a SET for each miss of the batch. Returns the hit ratio of
- * the accesses after the first `warmup`.
+ * the accesses after the first `warmup`; `tune` runs every tenth of the way.
  */
-async function runAccesses(next, ops, warmup, lookup) {
+async function runAccesses(next, ops, warmup, lookup, tune = async () => {}) {
   let hits = 0
   let counted = 0
   for (let done = 0; done < ops; done += BATCH) {
+    if (done % (BATCH * Math.max(1, Math.floor(ops / 10 / BATCH))) === 0) await tune()
     const keys = Array.from({ length: BATCH }, () => next())
     const found = await lookup(keys)
     if (done >= warmup) {
@@ -158,24 +159,44 @@ async function onServer(kind, policy, distribution, seed) {
   const srv = await startServer(kind)
   try {
     const c = await Client.open(srv.port)
+    const empty = Number((await info(srv.port, 'memory')).used_memory)
     for (let i = 0; i < RESIDENT; i += 1000) {
       await c.send(Array.from({ length: Math.min(1000, RESIDENT - i) }, (_, j) => ['SET', keyName(i + j), VALUE]))
     }
-    const used = Number((await info(srv.port, 'memory')).used_memory)
+    let max = Number((await info(srv.port, 'memory')).used_memory)
+    const perKey = (max - empty) / RESIDENT
     await c.send([
       ['CONFIG', 'SET', 'maxmemory-policy', policy],
       ['CONFIG', 'SET', 'maxmemory-samples', '10'],
-      ['CONFIG', 'SET', 'maxmemory', String(used)],
+      ['CONFIG', 'SET', 'maxmemory', String(max)],
     ])
+    // Tables, buffers and allocator effects move used_memory while keys churn: steer maxmemory so
+    // that each server keeps RESIDENT keys, as the true-LRU cache does.
+    const sizes = []
+    const tune = async () => {
+      const [reply] = await c.send([['DBSIZE']])
+      const size = Number(reply.slice(1))
+      sizes.push(size)
+      max += Math.round((RESIDENT - size) * perKey)
+      await c.send([['CONFIG', 'SET', 'maxmemory', String(max)]])
+    }
     const next = DISTRIBUTIONS[distribution](prng(seed))
-    const ratio = await runAccesses(next, OPS, OPS / 2, async (keys) => {
-      const replies = await c.send(keys.map((k) => ['GET', keyName(k)]))
-      const found = replies.map((r) => r !== null)
-      const misses = [...new Set(keys.filter((_, i) => !found[i]))]
-      if (misses.length > 0) await c.send(misses.map((k) => ['SET', keyName(k), VALUE]))
-      return found
-    })
-    const resident = Number(await command(srv.port, 'DBSIZE').then((r) => r.slice(1)))
+    const ratio = await runAccesses(
+      next,
+      OPS,
+      OPS / 2,
+      async (keys) => {
+        const replies = await c.send(keys.map((k) => ['GET', keyName(k)]))
+        const found = replies.map((r) => r !== null)
+        const misses = [...new Set(keys.filter((_, i) => !found[i]))]
+        if (misses.length > 0) await c.send(misses.map((k) => ['SET', keyName(k), VALUE]))
+        return found
+      },
+      tune,
+    )
+    // The mean key count over the measured half.
+    const measured = sizes.slice(sizes.length / 2)
+    const resident = Math.round(measured.reduce((a, b) => a + b, 0) / measured.length)
     const evicted = Number((await info(srv.port, 'stats')).evicted_keys)
     c.close()
     return { ratio, resident, evicted }
@@ -192,10 +213,11 @@ async function throughput(kind) {
       const srv = await startServer(kind)
       try {
         if (mode === 'evicting') {
-          // A limit a few thousand keys above empty: every new key evicts one.
+          // A limit some ten thousand keys above empty (room for 50 clients' buffers too): once
+          // full, every new key evicts one.
           const used = Number((await info(srv.port, 'memory')).used_memory)
           await command(srv.port, 'CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru')
-          await command(srv.port, 'CONFIG', 'SET', 'maxmemory', String(used + 2_000_000))
+          await command(srv.port, 'CONFIG', 'SET', 'maxmemory', String(used + 8_000_000))
         }
         const r = benchmark(srv.port, 'set', { pipeline: 16, requests: 200_000, extra: ['-r', '1000000', '-d', '100'] })
         rps[mode].push(Object.values(r)[0])

@@ -225,3 +225,57 @@ describe('runtime configuration', () => {
     c.close()
   })
 })
+
+describe('approximated LRU and LFU keep the keys in use', () => {
+  it('allkeys-lru evicts keys idle for seconds before keys read just now', async () => {
+    const { c } = await limited('allkeys-lru', 1 << 20)
+    await pipeline(
+      c,
+      range(0, 900).map((i) => ['SET', `key:${i}`, VALUE]),
+    )
+    // The LRU clock counts seconds: let the whole set age, then read a tenth of it.
+    await sleep(2100)
+    await pipeline(
+      c,
+      range(0, 90).map((i) => ['GET', `key:${i * 10}`]),
+    )
+    await pipeline(
+      c,
+      range(0, 400).map((i) => ['SET', `new:${i}`, VALUE]),
+    )
+    expect(Number((await infoFields(c, 'stats')).evicted_keys)).toBeGreaterThan(200)
+    const hot = await pipeline(
+      c,
+      range(0, 90).map((i) => ['EXISTS', `key:${i * 10}`]),
+    )
+    expect(hot.filter((r) => r === 1).length).toBeGreaterThanOrEqual(85)
+    c.close()
+  })
+
+  it('allkeys-lfu evicts keys read once before keys read often', async () => {
+    const { c } = await limited('allkeys-lfu', 1 << 20)
+    await pipeline(
+      c,
+      range(0, 900).map((i) => ['SET', `key:${i}`, VALUE]),
+    )
+    for (let n = 0; n < 100; n++) {
+      await pipeline(
+        c,
+        range(0, 90).map((i) => ['GET', `key:${i * 10}`]),
+      )
+    }
+    expect(await c.call('OBJECT', 'FREQ', 'key:0')).toBeGreaterThan(6)
+    expect(await c.call('OBJECT', 'FREQ', 'key:1')).toBe(5)
+    await pipeline(
+      c,
+      range(0, 400).map((i) => ['SET', `new:${i}`, VALUE]),
+    )
+    expect(Number((await infoFields(c, 'stats')).evicted_keys)).toBeGreaterThan(200)
+    const hot = await pipeline(
+      c,
+      range(0, 90).map((i) => ['EXISTS', `key:${i * 10}`]),
+    )
+    expect(hot.filter((r) => r === 1).length).toBeGreaterThanOrEqual(85)
+    c.close()
+  })
+})

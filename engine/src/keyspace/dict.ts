@@ -44,6 +44,8 @@ function hashKey(key: string): number {
 
 const EMPTY = 0
 const TOMBSTONE = -1
+/** Writes remembered one by one between two measurements (the server measures every loop turn). */
+const TOUCHED_MAX = 65536
 
 export class Dict {
   /** Hash index: slot + 1 per bucket, EMPTY or TOMBSTONE; linear probing, power-of-two size. */
@@ -64,6 +66,8 @@ export class Dict {
   mem = new Uint32Array(16)
   memTotal = 0
   touched: number[] = []
+  /** More writes than TOUCHED_MAX went unmeasured (a bulk load): the next settle measures every slot. */
+  touchedAll = false
   /**
    * Dense list of slots that carry a TTL, and each slot's position in it. Both grow only once keys
    * get TTLs, so a dataset without expiries pays nothing for them.
@@ -173,7 +177,7 @@ export class Dict {
     this.lru[slot] = lru
     this.flags[slot] = 0
     this.expires[slot] = 0
-    this.touched.push(slot)
+    this.touch(slot)
     if (this.hooks !== null) this.hooks.afterInsert(this, slot)
     return slot
   }
@@ -257,6 +261,12 @@ export class Dict {
     mem.set(this.mem)
     this.mem = mem
     this.capacity = cap
+  }
+
+  /** Notes that slot's value was written and must be measured again. */
+  touch(slot: number): void {
+    if (this.touched.length < TOUCHED_MAX) this.touched.push(slot)
+    else this.touchedAll = true
   }
 
   /** Records a slot's measured size, keeping the running sum. */

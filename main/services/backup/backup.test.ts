@@ -236,6 +236,56 @@ describe('backups', () => {
     fresh.close()
   })
 
+  it('a run missed during sleep runs once at the next tick; a failing run is retried with backoff, then reported', async () => {
+    let clock = Date.UTC(2026, 0, 5, 10, 0, 30)
+    const rr = rig({ now: () => clock })
+    const conn = rr.addServer('engine', engine.port)
+    const local = rr.localTarget()
+    const notices: string[] = []
+    const emit = (e: string, p: unknown) => e === 'notice' && notices.push((p as { message: string }).message)
+    const sched = new Scheduler(rr.backups, emit as never, { now: () => clock, retryDelaysMs: [20, 40] })
+    const s = sched.save({
+      conn,
+      target: local,
+      cron: '0 * * * *',
+      keepLast: 0,
+      keepDaily: 0,
+      keepWeekly: 0,
+      keepMonthly: 0,
+    })
+    expect(s.nextRunAt).toBe(Date.UTC(2026, 0, 5, 11))
+    sched.tick()
+    expect(rr.backups.catalog.backups()).toEqual([])
+    // The machine sleeps through three hourly slots: one catch-up run, then the next slot from now.
+    clock = Date.UTC(2026, 0, 5, 13, 20)
+    sched.tick()
+    sched.tick()
+    await sched.stop()
+    expect(rr.backups.catalog.backups({ status: 'good' })).toHaveLength(1)
+    expect(notices[0]).toMatch(/missed/)
+    expect(sched.list()[0]).toMatchObject({ nextRunAt: Date.UTC(2026, 0, 5, 14), lastStatus: 'good' })
+    // A target that fails: the first attempt and two retries, then an error notice.
+    const bad = rr.backups.saveTarget({
+      name: 'no bucket',
+      kind: 's3',
+      bucket: 'nope',
+      prefix: '',
+      region: 'us-east-1',
+      endpoint: s3.endpoint,
+      forcePathStyle: true,
+      accessKeyId: 'S3RVER',
+      secretAccessKey: 'S3RVER',
+    }).id
+    sched.save({ conn, target: bad, cron: '0 * * * *', keepLast: 0, keepDaily: 0, keepWeekly: 0, keepMonthly: 0 })
+    clock = Date.UTC(2026, 0, 5, 14, 0, 1)
+    sched.tick()
+    await sched.stop()
+    expect(rr.backups.catalog.backups({ target: bad }).map((b) => b.status)).toEqual(['failed', 'failed', 'failed'])
+    expect(notices.at(-1)).toMatch(/Scheduled backup failed/)
+    expect(sched.list().find((x) => x.target === bad)).toMatchObject({ lastStatus: 'failed' })
+    rr.close()
+  })
+
   it('retention deletes exactly the expected objects in both target kinds', async () => {
     const day = 86_400_000
     // Mon 2026-01-05 12:00 UTC and backups going back in time.

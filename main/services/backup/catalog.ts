@@ -249,11 +249,16 @@ export class Catalog {
     this.db.transaction(() => ids.forEach((id) => del.run(id)))()
   }
 
-  /** Rows left 'running' by a console that died mid-backup. */
+  /** Backups and restores left 'running' by a console that died in the middle of them. */
   failInterrupted(): void {
     this.db
       .prepare(
         "UPDATE backups SET status = 'failed', error = 'interrupted: the console stopped' WHERE status = 'running'",
+      )
+      .run()
+    this.db
+      .prepare(
+        "UPDATE restores SET status = 'interrupted', error = 'the console stopped during the restore' WHERE status = 'running'",
       )
       .run()
   }

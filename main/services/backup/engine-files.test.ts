@@ -10,7 +10,7 @@ import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { requireProgram, startRealRedis, startServer, type TestServer } from '../../../engine/test/helpers.js'
 import { aofManifest, recover, stage, swap, type EngineFiles } from './engine-files.js'
-import { fill, snapshot } from './fixtures.js'
+import { fill, snapshot, type Snapshot } from './fixtures.js'
 
 const hasRedis = requireProgram('redis-server')
 const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex')
@@ -18,16 +18,19 @@ const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('
 let dir: string
 let rdbA: string
 let rdbB: string
+let dataB: Snapshot
 
-/** Saves a dataset from the in-process engine as an RDB file. */
-async function makeRdb(server: TestServer, tag: string, out: string): Promise<void> {
-  const c = new Redis({ port: server.port, lazyConnect: true })
+/** Saves a dataset from the in-process engine as an RDB file; returns what it holds. */
+async function makeRdb(server: TestServer, tag: string, out: string): Promise<Snapshot> {
+  const c = new Redis({ port: server.port, lazyConnect: true, protocol: 2 })
   await c.connect()
   await c.flushall()
   await fill(c, tag, 50)
   await c.save()
+  const snap = await snapshot(c)
   c.disconnect()
   copyFileSync(join(server.dir, 'dump.rdb'), out)
+  return snap
 }
 
 beforeAll(async () => {
@@ -36,7 +39,7 @@ beforeAll(async () => {
   rdbA = join(dir, 'a.rdb')
   rdbB = join(dir, 'b.rdb')
   await makeRdb(server, 'old', rdbA)
-  await makeRdb(server, 'new', rdbB)
+  dataB = await makeRdb(server, 'new', rdbB)
   await server.close()
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -106,21 +109,11 @@ describe('restore file swap', () => {
       stage(f, rdbB)
       await swap(f)
       recover(f.dir)
-      const expected = await (async () => {
-        const s = await startServer()
-        const c = new Redis({ port: s.port, lazyConnect: true, protocol: 2 })
-        await c.connect()
-        await fill(c, 'new', 50)
-        const snap = await snapshot(c)
-        c.disconnect()
-        await s.close()
-        return snap
-      })()
       for (const aof of ['yes', 'no']) {
         const redis = await startRealRedis(['--dir', f.dir, '--appendonly', aof])
         const c = new Redis({ port: redis.port, lazyConnect: true, protocol: 2 })
         await c.connect()
-        expect(await snapshot(c)).toEqual(expected)
+        expect(await snapshot(c)).toEqual(dataB)
         c.disconnect()
         await redis.close()
       }

@@ -58,10 +58,10 @@ export async function fill(c: Redis, tag: string, n = 200): Promise<void> {
 }
 
 export interface Snapshot {
-  [dbKey: string]: { type: string; value: unknown; ttl: number }
+  [dbKey: string]: { type: string; value: unknown; expireAt: number }
 }
 
-/** Every key of every db with its type, value and TTL (rounded to minutes: set at different instants). */
+/** Every key of every db with its type, value and absolute expiry (PEXPIRETIME: exact across copies). */
 export async function snapshot(c: Redis): Promise<Snapshot> {
   const out: Snapshot = {}
   const info = await c.info('keyspace')
@@ -75,8 +75,8 @@ export async function snapshot(c: Redis): Promise<Snapshot> {
       for (const k of keys) {
         const key = k.toString('latin1')
         const s = await readSample(c, key)
-        const pttl = await c.pttl(k)
-        out[`${db}/${key}`] = { type: s.type, value: s.value, ttl: pttl < 0 ? pttl : Math.round(pttl / 60_000) }
+        const expireAt = Number(await c.call('PEXPIRETIME', k))
+        out[`${db}/${key}`] = { type: s.type, value: s.value, expireAt }
       }
     } while (cursor !== '0')
   }

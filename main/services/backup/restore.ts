@@ -258,6 +258,9 @@ export class RestoreService {
   private async swapEngineFiles(s: Session, file: string, summary: RdbSummary): Promise<number> {
     const files = await this.engineFiles()
     stage(files, file)
+    // Staging copied the whole file: what remains is a few renames and the engine's load.
+    const size = statSync(file).size
+    this.update(s, { progress: { done: size, total: size, rate: 0 } })
     if (s.cancelled) {
       rollback(files.dir)
       throw new Error('cancelled')

@@ -59,6 +59,7 @@ export class Scheduler {
   ): BackupSchedule {
     const cron = parseCron(input.cron)
     this.backups.store(input.target).close()
+    this.backups.endpoint(input.conn)
     const prev = input.id ? this.catalog.schedule(input.id) : undefined
     const s: BackupSchedule = {
       id: input.id ?? randomBytes(8).toString('hex'),

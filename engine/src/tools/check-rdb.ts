@@ -1,11 +1,11 @@
-// strata-check-rdb (redis-check-rdb's role): validates an RDB file by streaming it through the
-// reader — every record, every compact blob, duplicate keys, empty keys, the CRC-64 footer — and
-// prints a summary (version, AUX fields, keys per db and type, expires, bytes, checksum) or the
+// strata-check-rdb (redis-check-rdb's role): validates an RDB file with the same streaming walk
+// as the console's backups (rdb-inspect.ts) — every record, every compact blob, duplicate keys,
+// empty keys, the CRC-64 footer, nothing after EOF — and prints a summary (version, AUX fields, keys per db and type, expires, bytes, checksum) or the
 // first error with its byte offset.
 
 import { statSync } from 'node:fs'
-import { FileSource, RdbError, RdbParser, rdbValueLength } from '../persistence/rdb/reader.js'
-import { RDB_TYPE_NAMES } from '../persistence/rdb/constants.js'
+import { FileSource, RdbError } from '../persistence/rdb/reader.js'
+import { emptySummary, inspectRdb } from './rdb-inspect.js'
 
 export interface DbSummary {
   keys: number
@@ -32,59 +32,33 @@ export interface CheckResult {
  * AOF base or old-style AOF) bytes after the RDB are the AOF's RESP tail, not an error.
  */
 export function checkRdb(path: string, opts: { preamble?: boolean } = {}): CheckResult {
-  const res: CheckResult = {
-    ok: false,
-    version: 0,
-    aux: [],
-    dbs: new Map(),
-    functions: 0,
-    bytes: 0,
-    fileSize: statSync(path).size,
-    checksum: 'unknown',
-    crc: '',
-  }
+  const fileSize = statSync(path).size
   const src = new FileSource(path)
-  const parser = new RdbParser(src)
-  // Duplicate keys abort a real server: remember the keys of each db to catch them.
-  const seen = new Map<number, Set<string>>()
+  const sum = emptySummary()
+  let error: CheckResult['error']
   try {
-    res.version = parser.header()
-    for (;;) {
-      const ev = parser.next()
-      if (ev.kind === 'eof') {
-        res.checksum = ev.checksum
-        res.crc = ev.crc
-        break
-      }
-      if (ev.kind === 'aux') res.aux.push([ev.key, ev.value])
-      else if (ev.kind === 'function') res.functions++
-      else if (ev.kind === 'key') {
-        if (rdbValueLength(ev.value) === 0) throw new RdbError(`empty ${ev.value.type} at key '${ev.key}'`, ev.offset)
-        let keys = seen.get(ev.db)
-        if (!keys) seen.set(ev.db, (keys = new Set()))
-        if (keys.has(ev.key)) throw new RdbError(`duplicated key '${ev.key}' in db ${ev.db}`, ev.offset)
-        keys.add(ev.key)
-        let db = res.dbs.get(ev.db)
-        if (!db) res.dbs.set(ev.db, (db = { keys: 0, expires: 0, types: new Map() }))
-        db.keys++
-        if (ev.expireAt !== 0) db.expires++
-        const t = RDB_TYPE_NAMES[ev.rdbType] ?? String(ev.rdbType)
-        db.types.set(t, (db.types.get(t) ?? 0) + 1)
-      }
-    }
-    res.bytes = parser.offset
-    if (res.bytes !== res.fileSize && !opts.preamble) {
-      throw new RdbError(`${res.fileSize - res.bytes} unexpected bytes after the end of the RDB`, res.bytes)
-    }
-    res.ok = true
+    inspectRdb(src, { preamble: opts.preamble }, undefined, sum)
   } catch (e) {
     if (!(e instanceof RdbError)) throw e
-    res.error = { message: e.reason, offset: e.offset }
-    res.bytes = parser.offset
+    error = { message: e.reason, offset: e.offset }
   } finally {
     src.close()
   }
-  return res
+  const dbs = new Map<number, DbSummary>()
+  for (const [db, d] of Object.entries(sum.dbs))
+    dbs.set(Number(db), { keys: d.keys, expires: d.expires, types: new Map(Object.entries(d.encodings)) })
+  return {
+    ok: !error,
+    version: sum.version,
+    aux: Object.entries(sum.aux),
+    dbs,
+    functions: sum.functions,
+    bytes: error ? error.offset : sum.bytes,
+    fileSize,
+    checksum: error ? 'unknown' : sum.checksum,
+    crc: sum.crc,
+    error,
+  }
 }
 
 /** The human report the CLI prints. */

@@ -16,6 +16,7 @@ import {
   type RdbValue,
 } from '../persistence/rdb/reader.js'
 import { crc64 } from '../persistence/rdb/crc64.js'
+import { RDB_TYPE_NAMES } from '../persistence/rdb/constants.js'
 import { globMatch } from '../util/glob.js'
 
 export interface TypeStat {
@@ -29,6 +30,8 @@ export interface DbStat {
   bytes: number
   /** Per logical type (string, list, set, zset, hash). */
   types: Record<string, TypeStat>
+  /** Keys per stored RDB encoding name ("hash listpack", "zset", …). */
+  encodings: Record<string, number>
 }
 
 export interface BigKey {
@@ -73,6 +76,8 @@ export interface RdbSummary {
   /** Keys whose expiry had already passed when the walk read them. */
   expired: number
   functions: number
+  /** Module AUX records (skipped: their data belongs to modules). */
+  modules: number
   /** Length of the RDB including its footer. */
   bytes: number
   checksum: 'ok' | 'disabled' | 'absent' | 'unchecked'
@@ -92,6 +97,13 @@ export interface InspectOptions {
   /** Separator for the prefix report. */
   separator?: string
   topKeys?: number
+  /**
+   * Refuse a key that appears twice in a db, as the loader does (default true). It costs a set of
+   * every key; a backup streamed from a live server skips it and relies on the CRC-64 instead.
+   */
+  duplicates?: boolean
+  /** The RDB is an AOF's preamble: bytes after its EOF are the AOF's RESP tail, not an error. */
+  preamble?: boolean
 }
 
 /** A key as the walk hands it to a caller (the replay). */
@@ -165,14 +177,8 @@ function bump(rec: Record<string, TypeStat>, name: string, bytes: number): void 
   s.bytes += bytes
 }
 
-/**
- * Walks a whole RDB from src. Throws RdbError on the first problem. `onKey` sees every key that
- * passes the db/pattern filter, in file order.
- */
-export function inspectRdb(src: ByteSource, opts: InspectOptions = {}, onKey?: (r: KeyRecord) => void): RdbSummary {
-  const counting = new CountingSource(src)
-  const parser = new RdbParser(counting)
-  const sum: RdbSummary = {
+export function emptySummary(): RdbSummary {
+  return {
     version: 0,
     aux: {},
     dbs: {},
@@ -180,10 +186,25 @@ export function inspectRdb(src: ByteSource, opts: InspectOptions = {}, onKey?: (
     expires: 0,
     expired: 0,
     functions: 0,
+    modules: 0,
     bytes: 0,
     checksum: 'absent',
     crc: '',
   }
+}
+
+/**
+ * Walks a whole RDB from src. Throws RdbError on the first problem; `sum` then holds what was read
+ * up to it. `onKey` sees every key that passes the db/pattern filter, in file order.
+ */
+export function inspectRdb(
+  src: ByteSource,
+  opts: InspectOptions = {},
+  onKey?: (r: KeyRecord) => void,
+  sum: RdbSummary = emptySummary(),
+): RdbSummary {
+  const counting = new CountingSource(src)
+  const parser = new RdbParser(counting)
   const sep = opts.separator ?? ':'
   const topN = opts.topKeys ?? 50
   const top: BigKey[] = []
@@ -195,6 +216,7 @@ export function inspectRdb(src: ByteSource, opts: InspectOptions = {}, onKey?: (
   const dbFilter = opts.dbs && opts.dbs.length ? new Set(opts.dbs) : null
   const pattern = opts.pattern && opts.pattern !== '*' ? opts.pattern : null
   const seen = new Map<number, Set<string>>()
+  const checkDuplicates = opts.duplicates !== false
   const now = Date.now()
   sum.version = parser.header()
   for (;;) {
@@ -206,22 +228,25 @@ export function inspectRdb(src: ByteSource, opts: InspectOptions = {}, onKey?: (
     }
     if (ev.kind === 'aux') sum.aux[ev.key] = ev.value
     else if (ev.kind === 'function') sum.functions++
-    else if (ev.kind === 'module-aux')
-      throw new RdbError(`module data of '${ev.moduleId}' is not supported`, parser.offset)
+    else if (ev.kind === 'module-aux') sum.modules++
     else if (ev.kind === 'key') {
       const length = rdbValueLength(ev.value)
       if (length === 0) throw new RdbError(`empty ${ev.value.type} at key '${ev.key}'`, ev.offset)
-      let keys = seen.get(ev.db)
-      if (!keys) seen.set(ev.db, (keys = new Set()))
-      if (keys.has(ev.key)) throw new RdbError(`duplicated key '${ev.key}' in db ${ev.db}`, ev.offset)
-      keys.add(ev.key)
+      if (checkDuplicates) {
+        let keys = seen.get(ev.db)
+        if (!keys) seen.set(ev.db, (keys = new Set()))
+        if (keys.has(ev.key)) throw new RdbError(`duplicated key '${ev.key}' in db ${ev.db}`, ev.offset)
+        keys.add(ev.key)
+      }
       const end = parser.offset
       const bytes = end - ev.offset
       const type = ev.value.type
-      const db = (sum.dbs[ev.db] ??= { keys: 0, expires: 0, bytes: 0, types: {} })
+      const db = (sum.dbs[ev.db] ??= { keys: 0, expires: 0, bytes: 0, types: {}, encodings: {} })
       db.keys++
       db.bytes += bytes
       bump(db.types, type, bytes)
+      const enc = RDB_TYPE_NAMES[ev.rdbType] ?? String(ev.rdbType)
+      db.encodings[enc] = (db.encodings[enc] ?? 0) + 1
       sum.keys++
       if (ev.expireAt !== 0) {
         db.expires++
@@ -267,7 +292,7 @@ export function inspectRdb(src: ByteSource, opts: InspectOptions = {}, onKey?: (
   }
   sum.bytes = parser.offset
   counting.drain()
-  if (counting.total !== sum.bytes)
+  if (counting.total !== sum.bytes && !opts.preamble)
     throw new RdbError(`${counting.total - sum.bytes} unexpected bytes after the end of the RDB`, sum.bytes)
   if (opts.report) {
     const prefixList = [...prefixes].map(([prefix, s]) => ({ prefix, ...s }))

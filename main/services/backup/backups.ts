@@ -329,9 +329,10 @@ export class BackupService {
         progress(bytes, rate, false)
       }, 250)
       try {
+        // The worker starts while the server prepares its snapshot.
+        const v = (validator = new StreamValidator(this.opts.workerScript, { duplicates: false }))
         const transfer = await openRdbTransfer(ep, { signal: ac.signal })
         const hash = createHash('sha256')
-        const v = (validator = new StreamValidator(this.opts.workerScript))
         let summary: RdbSummary | null = null
         async function* checked(): AsyncGenerator<Buffer> {
           for await (const c of transfer.chunks) {

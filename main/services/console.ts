@@ -122,6 +122,7 @@ export function createConsole(o: ConsoleOptions) {
       conns.dropClients(EMBEDDED_ID)
     },
     swapStep: o.swapStep,
+    audit,
   })
   const dispatch = createDispatcher(
     createHandlers({

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Events } from '../../api/contract.js'
+import { HistoryStore } from '../../db/history.js'
 import { ProfileStore } from '../../db/profiles.js'
 import { openStore, type Sqlite } from '../../db/store.js'
 import {
@@ -18,6 +19,7 @@ import {
   type RealRedis,
   type TestServer,
 } from '../../../engine/test/helpers.js'
+import { AuditLog } from '../audit.js'
 import { Connections } from '../connections.js'
 import { EngineHost } from '../engine-host.js'
 import { forkLauncher } from '../fork-launcher.js'
@@ -42,6 +44,7 @@ interface Rig {
   sqlite: Sqlite
   conns: Connections
   backups: BackupService
+  audit: AuditLog
   events: { event: string; payload: unknown }[]
   addServer(name: string, port: number): string
   localTarget(): string
@@ -66,11 +69,14 @@ function rig(opts: { now?: () => number; engine?: () => number | null } = {}): R
     listPageSize: 3,
     now: opts.now,
   })
+  const history = new HistoryStore(join(dir, 'history.sqlite'))
+  const audit = new AuditLog(history)
   return {
     dir,
     sqlite,
     conns,
     backups,
+    audit,
     events,
     addServer: (name, port) =>
       conns.save({
@@ -104,10 +110,12 @@ function rig(opts: { now?: () => number; engine?: () => number | null } = {}): R
         tmpDir: join(dir, 'tmp'),
         emit,
         releaseEngine: () => conns.dropClients('embedded'),
+        audit,
       }),
     close() {
       conns.closeAll()
       sqlite.close()
+      history.close()
       rmSync(dir, { recursive: true, force: true })
     },
   }
@@ -599,6 +607,12 @@ describe('the embedded engine', () => {
     expect(rolled.phase).toBe('rolled-back')
     const again = await client(host.status().port!)
     expect(await snapshot(again)).toEqual(before)
+    const audit = r.audit.list('embedded', 10)
+    expect(audit.map((e) => [e.action, e.outcome])).toEqual([
+      ['rollback', 'ok'],
+      ['restore', 'ok'],
+    ])
+    expect(audit[1].detail).toContain(`safety backup ${done.safetyBackup}`)
     for (const c of [emb, src, after, again]) c.disconnect()
     await restore.closeAll()
   })

@@ -15,6 +15,7 @@ import { EMBEDDED_ID, type Connections } from '../connections.js'
 import type { EngineHost } from '../engine-host.js'
 import { SAFETY_TARGET, type BackupService, type Sidecar } from './backups.js'
 import { commit, rollback, stage, swap, type EngineFiles, type Step } from './engine-files.js'
+import type { AuditLog } from '../audit.js'
 import type { OfflineService } from './offline.js'
 import { RdbInvalid, inspectFile, type RdbSummary } from './rdb-worker.js'
 import { check, replay, type ReplayPlan } from './replay.js'
@@ -33,6 +34,24 @@ export interface RestoreDeps {
   releaseEngine: () => void
   /** Between the steps of a file swap (fault-injection for crash tests). */
   swapStep?: Step
+  /** The admin audit log: every restore and roll-back gets a row with its outcome. */
+  audit: Pick<AuditLog, 'record'>
+}
+
+/** A restore or roll-back in progress, as recorded in the catalog and the audit log. */
+interface Run {
+  id: string
+  started: number
+  source: string
+  conn: string
+  mode: string
+}
+
+interface RunEnd {
+  status: 'done' | 'rolled-back' | 'failed' | 'cancelled'
+  error?: string
+  keys: number
+  safetyBackup: string | null
 }
 
 interface Session {
@@ -63,6 +82,23 @@ export class RestoreService {
     const s = this.sessions.get(id)
     if (!s) throw new UserError('This restore session is closed')
     return s
+  }
+
+  private begin(r: { source: string; conn: string; mode: string }): Run {
+    return { id: this.d.backups.catalog.beginRestore(r), started: Date.now(), ...r }
+  }
+
+  private finish(run: Run, end: RunEnd): void {
+    this.d.backups.catalog.finishRestore(run.id, end)
+    this.d.audit.record({
+      conn: run.conn,
+      action: run.mode === 'rollback' ? 'rollback' : 'restore',
+      target: run.source,
+      detail: `${run.mode}: ${end.status}, ${end.keys} keys${end.safetyBackup ? `, safety backup ${end.safetyBackup}` : ''}`,
+      outcome: end.status === 'done' || end.status === 'rolled-back' ? 'ok' : 'error',
+      error: end.error ?? null,
+      durationMs: Date.now() - run.started,
+    })
   }
 
   private update(s: Session, patch: Partial<RestoreState>): RestoreState {
@@ -196,7 +232,7 @@ export class RestoreService {
     s: Session,
     a: { conn: string; mode: RestoreMode; pattern: string; dbs: number[] },
   ): Promise<void> {
-    const audit = this.d.backups.catalog.beginRestore({ source: s.state.source, conn: a.conn, mode: a.mode })
+    const run = this.begin({ source: s.state.source, conn: a.conn, mode: a.mode })
     let keys = 0
     try {
       const safety = await this.d.backups.start(a.conn, SAFETY_TARGET, { kind: 'safety' }).done
@@ -204,12 +240,12 @@ export class RestoreService {
       if (s.cancelled) throw new Error('cancelled')
       keys = await this.restoreInto(s, s.file, s.summary!, a.conn, { mode: a.mode, pattern: a.pattern, dbs: a.dbs })
       this.update(s, { phase: 'done', progress: null })
-      this.d.backups.catalog.finishRestore(audit, { status: 'done', keys, safetyBackup: safety.id })
+      this.finish(run, { status: 'done', keys, safetyBackup: safety.id })
     } catch (e) {
       const msg = (e as Error).message
       const cancelled = s.cancelled
       this.update(s, { phase: cancelled ? 'cancelled' : 'failed', error: cancelled ? 'cancelled' : msg })
-      this.d.backups.catalog.finishRestore(audit, {
+      this.finish(run, {
         status: cancelled ? 'cancelled' : 'failed',
         error: msg,
         keys,
@@ -333,17 +369,17 @@ export class RestoreService {
     if (!entry) throw new UserError('The safety backup is no longer in the catalog')
     this.update(s, { phase: 'rolling-back', error: null, check: null })
     const file = join(this.d.tmpDir, `${s.state.session}-safety.rdb`)
-    const audit = this.d.backups.catalog.beginRestore({ source: `safety backup ${safety}`, conn, mode: 'replace' })
+    const run = this.begin({ source: `safety backup ${safety}`, conn, mode: 'rollback' })
     try {
       const got = await this.d.backups.download(SAFETY_TARGET, entry.key, file)
       if (got.sha256 !== entry.sha256) throw new Error('the safety backup does not match its catalog sha256')
       const summary = await inspectFile(this.d.workerScript, file, { samples: 100 })
       s.cancelled = false
       const keys = await this.restoreInto(s, file, summary, conn, { mode: 'replace', pattern: '*', dbs: [] })
-      this.d.backups.catalog.finishRestore(audit, { status: 'rolled-back', keys, safetyBackup: null })
+      this.finish(run, { status: 'rolled-back', keys, safetyBackup: null })
       return this.update(s, { phase: 'rolled-back', progress: null })
     } catch (e) {
-      this.d.backups.catalog.finishRestore(audit, {
+      this.finish(run, {
         status: 'failed',
         error: (e as Error).message,
         keys: 0,

@@ -98,7 +98,11 @@ async function boot(): Promise<void> {
     for (const w of BrowserWindow.getAllWindows()) w.webContents.send('strata:event', event, payload)
   })
   createWindow()
-  console_.start().catch((e: unknown) => console_.hub.emit('notice', { level: 'error', message: (e as Error).message }))
+  console_
+    .start()
+    .catch((e: unknown) =>
+      console_.hub.emit('notice', { level: 'error', title: 'Strata', message: (e as Error).message }),
+    )
   app.on('activate', () => BrowserWindow.getAllWindows().length === 0 && createWindow())
   let quitting = false
   app.on('before-quit', (e) => {

@@ -519,7 +519,8 @@ export interface Events extends MetricsEvents {
   }
   /** Keyspace notifications, gathered per ~100 ms; `overflow` when too many came to list them all. */
   'keys.changed': { conn: string; db: number; changes: { key: string; event: string }[]; overflow: boolean }
-  notice: { level: 'info' | 'warning' | 'error'; message: string }
+  /** A message for the user; `title` says what it is about (the embedded engine, backups, …). */
+  notice: { level: 'info' | 'warning' | 'error'; title: string; message: string }
   /** A running backup: bytes so far and the rate over the last second. */
   'backups.progress': {
     jobId: string

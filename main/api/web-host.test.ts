@@ -89,11 +89,11 @@ describe('web host', () => {
     const messages: unknown[] = []
     ws.on('message', (d) => messages.push(JSON.parse(String(d))))
     ws.send(JSON.stringify({ id: 7, method: 'keys.info', args: { a: 1 } }))
-    hub.emit('notice', { level: 'info', message: 'hello' })
+    hub.emit('notice', { level: 'info', title: 'Test', message: 'hello' })
     await new Promise((r) => setTimeout(r, 200))
     expect(seen).toEqual([['keys.info', { a: 1 }]])
     expect(messages).toContainEqual({ id: 7, ok: true, result: { echo: { a: 1 } } })
-    expect(messages).toContainEqual({ event: 'notice', payload: { level: 'info', message: 'hello' } })
+    expect(messages).toContainEqual({ event: 'notice', payload: { level: 'info', title: 'Test', message: 'hello' } })
     ws.close()
   })
 })

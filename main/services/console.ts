@@ -65,7 +65,7 @@ export function createConsole(o: ConsoleOptions) {
     },
     onNotice: (level, message) => {
       log(`engine: ${message}`)
-      hub.emit('notice', { level, message })
+      hub.emit('notice', { level, title: 'Embedded engine', message })
     },
   })
   const conns = new Connections(new ProfileStore(sqlite), new SecretStore(sqlite, cipher), {
@@ -103,7 +103,7 @@ export function createConsole(o: ConsoleOptions) {
         serverScript: o.serverScript,
         launcher: o.launcher,
         onStatus: () => {},
-        onNotice: (level, message) => hub.emit('notice', { level, message: `Inspection engine: ${message}` }),
+        onNotice: (level, message) => hub.emit('notice', { level, title: 'Inspection engine', message }),
       }),
     o.rdbWorker,
     join(o.dataDir, 'tmp', 'offline'),

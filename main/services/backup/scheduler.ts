@@ -117,6 +117,7 @@ export class Scheduler {
     if (missed)
       this.emit('notice', {
         level: 'info',
+        title: 'Backups',
         message: `Running a scheduled backup that was missed at ${new Date(s.nextRunAt!).toISOString()}`,
       })
     let error: string | null
@@ -147,7 +148,7 @@ export class Scheduler {
         lastError: error,
       })
     }
-    if (error) this.emit('notice', { level: 'error', message: `Scheduled backup failed: ${error}` })
+    if (error) this.emit('notice', { level: 'error', title: 'Backups', message: `Scheduled backup failed: ${error}` })
     this.emit('backups.changed', { reason: 'schedule-run' })
   }
 }

@@ -24,7 +24,7 @@ import { Connections } from '../connections.js'
 import { EngineHost } from '../engine-host.js'
 import { forkLauncher } from '../fork-launcher.js'
 import { SecretStore, fileCipher } from '../secrets.js'
-import { BackupService } from './backups.js'
+import { BackupService, SAFETY_KEEP, SAFETY_TARGET } from './backups.js'
 import { Catalog } from './catalog.js'
 import { fill, snapshot, startS3, type S3Server } from './fixtures.js'
 import { OfflineService } from './offline.js'
@@ -317,7 +317,7 @@ describe('backups', () => {
     // 2025-W52 (8). Months: 2026-01, 2025-12 (8), 2025-11 (40).
     const keepOffsets = new Set([0, 0.1, 1, 3, 8, 40].map((d) => base - d * day))
     for (const t of targets) {
-      const deleted = await rr.backups.prune(`s-${t}`, policy)
+      const deleted = await rr.backups.prune({ schedule: `s-${t}` }, policy)
       const expectDeleted = made[t]
         .filter((m) => !keepOffsets.has(m.created))
         .map((m) => m.id)
@@ -333,6 +333,24 @@ describe('backups', () => {
           .sort(),
       ).toEqual(keep.map((m) => m.id).sort())
     }
+    rr.close()
+  })
+
+  it('keeps the newest safety backups of each connection and prunes the rest', async () => {
+    const rr = rig()
+    const conns = [rr.addServer('one', engine.port), rr.addServer('two', engine.port)]
+    const made: Record<string, string[]> = {}
+    for (const conn of conns) {
+      made[conn] = []
+      for (let i = 0; i < SAFETY_KEEP + 2; i++)
+        made[conn].unshift((await rr.backups.start(conn, SAFETY_TARGET, { kind: 'safety' }).done).id)
+    }
+    for (const conn of conns) {
+      const kept = rr.backups.catalog.backups({ conn, target: SAFETY_TARGET }).map((b) => b.id)
+      expect(kept.sort()).toEqual(made[conn].slice(0, SAFETY_KEEP).sort())
+    }
+    const files = await rr.backups.store(SAFETY_TARGET).list()
+    expect(files).toHaveLength(2 * SAFETY_KEEP * 2) // an .rdb and its .json sidecar each
     rr.close()
   })
 

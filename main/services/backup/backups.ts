@@ -22,6 +22,8 @@ type Emit = <E extends keyof Events>(event: E, payload: Events[E]) => void
 
 /** The console's own folder target for the safety backups a restore takes first. */
 export const SAFETY_TARGET = 'safety'
+/** Safety backups (taken before each restore) kept per connection; older ones are pruned. */
+export const SAFETY_KEEP = 5
 
 /** The sidecar stored next to each backup: enough to rebuild its catalog row. */
 export interface Sidecar {
@@ -243,9 +245,12 @@ export class BackupService {
     return true
   }
 
-  /** Applies a retention policy to a schedule's good backups; returns what was deleted. */
-  async prune(schedule: string, p: RetentionPolicy): Promise<CatalogEntry[]> {
-    const all = this.catalog.backups({ schedule, status: 'good' })
+  /** Applies a retention policy to a schedule's (or a target's, for one connection) good backups; returns what was deleted. */
+  async prune(
+    of: { schedule: string } | { target: string; conn: string },
+    p: RetentionPolicy,
+  ): Promise<CatalogEntry[]> {
+    const all = this.catalog.backups({ ...of, status: 'good' })
     const doomed = expired(all, p)
     if (!doomed.length) return []
     const byTarget = new Map<string, CatalogEntry[]>()
@@ -380,6 +385,11 @@ export class BackupService {
           keys: side.keys,
           durationMs,
         })
+        if (o.kind === 'safety')
+          await this.prune(
+            { target: SAFETY_TARGET, conn: connId },
+            { keepLast: SAFETY_KEEP, keepDaily: 0, keepWeekly: 0, keepMonthly: 0 },
+          )
         return this.catalog.backup(backup)!
       } catch (e) {
         validator?.abort()

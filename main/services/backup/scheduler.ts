@@ -133,7 +133,7 @@ export class Scheduler {
           await new Promise((r) => setTimeout(r, this.retries[attempt]))
         }
       }
-      if (error === null) await this.backups.prune(s.id, s)
+      if (error === null) await this.backups.prune({ schedule: s.id }, s)
     } catch (e) {
       error = `retention failed: ${(e as Error).message}`
     } finally {

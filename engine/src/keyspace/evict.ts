@@ -304,7 +304,7 @@ export function installEviction(srv: Server): Evictor {
   return ev
 }
 
-/** The server's evictor (INFO memory/stats, MEMORY STATS read it). */
+/** The evictor the server installed at construction (INFO memory, MEMORY STATS read it). */
 export function evictorOf(srv: Server): Evictor {
-  return installEviction(srv)
+  return evictors.get(srv) as Evictor
 }

@@ -150,6 +150,7 @@ export class Db {
   settleMemory(): void {
     const d = this.dict
     const t = d.touched
+    if (t.length === 0 && !d.touchedAll) return
     if (d.touchedAll) {
       d.touchedAll = false
       for (let slot = 0; slot < d.slotEnd; slot++) this.measure(slot)

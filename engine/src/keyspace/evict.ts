@@ -83,6 +83,13 @@ export class Evictor {
   /** Clients' buffers, measured by cron (a per-command walk over every client would cost too much). */
   clientsMemory = 0
   private samples = 5
+  /** The policy, parsed: which keys are candidates and how they are scored. */
+  private allkeys = false
+  private scoring: 'lru' | 'lfu' | 'ttl' | 'random' | 'none' = 'none'
+  /** How evictions are propagated: UNLINK with lazyfree-lazy-eviction, else DEL. */
+  private delCommand = 'DEL'
+  /** The db of the key the last pick returned. */
+  private victimDb: Db | null = null
   private tenacityUs = 500
   private decayTime = 1
   private logFactor = 10
@@ -94,7 +101,11 @@ export class Evictor {
       this.tenacityUs = evictionTimeLimitUs(cfg.getInt('maxmemory-eviction-tenacity'))
       this.decayTime = cfg.getInt('lfu-decay-time')
       this.logFactor = cfg.getInt('lfu-log-factor')
-      srv.lfu = srv.policy.endsWith('-lfu') ? (d, slot) => this.lfuTouch(d, slot) : null
+      this.delCommand = cfg.getBool('lazyfree-lazy-eviction') ? 'UNLINK' : 'DEL'
+      const policy = srv.policy
+      this.allkeys = policy.startsWith('allkeys')
+      this.scoring = policy === 'noeviction' ? 'none' : (policy.slice(policy.indexOf('-') + 1) as Evictor['scoring'])
+      srv.lfu = this.scoring === 'lfu' ? (d, slot) => this.lfuTouch(d, slot) : null
     }
     read()
     cfg.onChange((name) => {
@@ -179,19 +190,25 @@ export class Evictor {
     const max = srv.maxmemory
     // Nothing is evicted while loading or while clients are paused (isPausedActionsWithUpdate).
     if (max === 0 || srv.expiryPaused()) return EVICT_OK
-    if (this.memory().total <= max) return EVICT_OK
-    if (srv.policy === 'noeviction') return EVICT_FAIL
+    let used = this.memory().total
+    if (used <= max) return EVICT_OK
+    if (this.scoring === 'none') return EVICT_FAIL
     const start = performance.now()
     const limitMs = this.tenacityUs / 1000
     let keysFreed = 0
     for (;;) {
-      const victim = srv.policy.endsWith('random') ? this.pickRandom() : this.pickFromPool()
-      if (victim === null) return EVICT_FAIL
-      this.evictKey(victim.db, victim.slot)
+      const slot = this.scoring === 'random' ? this.pickRandom() : this.pickFromPool()
+      if (slot < 0) return EVICT_FAIL
+      const db = this.victimDb as Db
+      // Every slot was measured by memory() above, so its size is what the eviction frees.
+      used -= db.dict.mem[slot]
+      this.evictKey(db, slot)
       keysFreed++
-      // Every key's size is known exactly, so memory is re-read after each eviction; the clock only
-      // every 16 keys, as Redis does.
-      if (this.memory().total <= max) return EVICT_OK
+      if (used <= max) {
+        // The tables' own bookkeeping moved a little too: confirm with the exact figure.
+        used = this.memory().total
+        if (used <= max) return EVICT_OK
+      }
       if (keysFreed % CHECK_EVERY === 0 && performance.now() - start > limitMs) return EVICT_RUNNING
     }
   }
@@ -203,25 +220,28 @@ export class Evictor {
     db.removeAt(slot)
     srv.stats.evictedKeys++
     srv.notify('e', 'evicted', key, db.id)
-    srv.propagate(db.id, [srv.config.getBool('lazyfree-lazy-eviction') ? 'UNLINK' : 'DEL', key])
+    srv.propagate(db.id, [this.delCommand, key])
   }
 
-  private pickRandom(): { db: Db; slot: number } | null {
+  /** A random key's slot (its db in victimDb), round-robin over the dbs; −1 when none has one. */
+  private pickRandom(): number {
     const dbs = this.srv.keyspace.dbs
-    const allkeys = this.srv.policy === 'allkeys-random'
     for (let i = 0; i < dbs.length; i++) {
       this.nextDb = (this.nextDb + 1) % dbs.length
       const db = dbs[this.nextDb]
-      const slot = allkeys ? db.dict.randomSlot() : db.dict.randomVolatileSlot()
-      if (slot >= 0) return { db, slot }
+      const slot = this.allkeys ? db.dict.randomSlot() : db.dict.randomVolatileSlot()
+      if (slot >= 0) {
+        this.victimDb = db
+        return slot
+      }
     }
-    return null
+    return -1
   }
 
-  /** Refills the pool from every db until its best entry still names a live, eligible key. */
-  private pickFromPool(): { db: Db; slot: number } | null {
+  /** Refills the pool from every db until its best entry names a live, eligible key: its slot (db in victimDb), or −1. */
+  private pickFromPool(): number {
     const dbs = this.srv.keyspace.dbs
-    const allkeys = this.srv.policy.startsWith('allkeys')
+    const allkeys = this.allkeys
     for (;;) {
       let total = 0
       for (const db of dbs) {
@@ -230,14 +250,17 @@ export class Evictor {
         this.populate(db, allkeys)
         total += size
       }
-      if (total === 0) return null
+      if (total === 0) return -1
       for (let k = EVPOOL_SIZE - 1; k >= 0; k--) {
         const e = this.pool[k]
         if (e.key === null) continue
         const db = dbs[e.db]
         const slot = db.dict.slotOf(e.key)
         e.key = null
-        if (slot >= 0 && (allkeys || db.dict.expires[slot] !== 0)) return { db, slot }
+        if (slot >= 0 && (allkeys || db.dict.expires[slot] !== 0)) {
+          this.victimDb = db
+          return slot
+        }
       }
     }
   }
@@ -245,15 +268,15 @@ export class Evictor {
   /** evictionPoolPopulate: scores `maxmemory-samples` random keys of db and files them in the pool. */
   private populate(db: Db, allkeys: boolean): void {
     const d = db.dict
-    const policy = this.srv.policy
+    const scoring = this.scoring
     const clock = this.srv.lruClock
     const now = this.srv.now()
     for (let n = 0; n < this.samples; n++) {
       const slot = allkeys ? d.randomSlot() : d.randomVolatileSlot()
       if (slot < 0) return
       let idle: number
-      if (policy.endsWith('-lru')) idle = idleSeconds(clock, d.lru[slot]) * 1000
-      else if (policy.endsWith('-lfu')) idle = 255 - lfuDecrAndReturn(d.lru[slot], this.decayTime, now)
+      if (scoring === 'lru') idle = idleSeconds(clock, d.lru[slot]) * 1000
+      else if (scoring === 'lfu') idle = 255 - lfuDecrAndReturn(d.lru[slot], this.decayTime, now)
       else idle = Number.MAX_SAFE_INTEGER - d.expires[slot]
       this.insert(d.keys[slot] as string, idle, db.id)
     }
@@ -304,7 +327,7 @@ export function installEviction(srv: Server): Evictor {
   return ev
 }
 
-/** The server's evictor (INFO memory/stats, MEMORY STATS read it). */
+/** The evictor the server installed at construction (INFO memory, MEMORY STATS read it). */
 export function evictorOf(srv: Server): Evictor {
-  return installEviction(srv)
+  return evictors.get(srv) as Evictor
 }

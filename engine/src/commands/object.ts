@@ -7,6 +7,7 @@ import type { CommandDef } from './table.js'
 import { replyHelp } from './connection.js'
 import { FLAG_RAW, FLAG_UNSHARED } from '../keyspace/dict.js'
 import { stringBytes, stringEncoding } from '../types/string.js'
+import { idleSeconds, lfuDecrAndReturn } from '../keyspace/evict.js'
 
 const G = 'generic'
 
@@ -14,7 +15,6 @@ const G = 'generic'
 const SHARED_REFCOUNT = 2147483647
 /** OBJ_SHARED_INTEGERS: 0..9999 are shared. */
 const SHARED_INTEGERS = 10000
-const LRU_CLOCK_MAX = 0xffffff
 
 const HELP = [
   'OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
@@ -73,11 +73,6 @@ function refcount(c: Client, argv: string[], srv: Server): void {
   c.int(shared ? SHARED_REFCOUNT : 1)
 }
 
-/** estimateObjectIdleTime in seconds: the 24-bit LRU clock, allowing for one wrap. */
-export function idleSeconds(clock: number, lru: number): number {
-  return clock >= lru ? clock - lru : clock + (LRU_CLOCK_MAX - lru)
-}
-
 function idletime(c: Client, argv: string[], srv: Server): void {
   const slot = lookup(c, argv[2])
   if (slot < 0) return
@@ -88,19 +83,6 @@ function idletime(c: Client, argv: string[], srv: Server): void {
     return
   }
   c.int(idleSeconds(srv.lruClock, c.db.dict.lru[slot]))
-}
-
-/**
- * LFUDecrAndReturn: under an LFU policy the LRU field holds (minutes & 0xffff) << 8 | counter; the
- * counter loses one per `lfu-decay-time` minutes elapsed, without being stored back.
- */
-export function lfuDecrAndReturn(field: number, decayTime: number, nowMs: number): number {
-  const ldt = field >>> 8
-  const counter = field & 255
-  const now = Math.floor(nowMs / 60000) & 0xffff
-  const elapsed = now >= ldt ? now - ldt : 65535 - ldt + now
-  const periods = decayTime ? Math.floor(elapsed / decayTime) : 0
-  return periods > counter ? 0 : counter - periods
 }
 
 function freq(c: Client, argv: string[], srv: Server): void {

@@ -3,6 +3,7 @@
 
 import { Dict } from './dict.js'
 import type { Value } from '../types/value.js'
+import { keyBytes } from './accounting.js'
 
 /** What the keyspace needs from the server around it: time, stats, notifications, propagation. */
 export interface KeyspaceContext {
@@ -97,6 +98,7 @@ export class Db {
     if (slot < 0) return -1
     this.dict.willWrite(slot)
     this.dict.lru[slot] = this.ctx.accessStamp(this.dict, slot)
+    this.dict.touch(slot)
     return slot
   }
 
@@ -127,6 +129,7 @@ export class Db {
       d.willWrite(slot)
       d.vals[slot] = val
       d.flags[slot] = 0
+      d.touch(slot)
       if (!keepTtl) d.clearExpire(slot)
     }
     this.ctx.keyModified(this, key)
@@ -136,6 +139,30 @@ export class Db {
   /** Replaces the value in an existing slot (after lookupWrite), keeping its TTL. */
   replaceAt(slot: number, val: Value): void {
     this.dict.vals[slot] = val
+    this.dict.touch(slot)
+  }
+
+  /**
+   * Measures the slots written since the last call (a collection's size is known only once the
+   * command that looked it up for writing is done with it). O(1) per write: values keep running
+   * size estimates. The server calls this from cron and before it reads used_memory.
+   */
+  settleMemory(): void {
+    const d = this.dict
+    const t = d.touched
+    if (d.touchedAll) {
+      d.touchedAll = false
+      for (let slot = 0; slot < d.slotEnd; slot++) this.measure(slot)
+    } else {
+      for (let i = 0; i < t.length; i++) this.measure(t[i])
+    }
+    t.length = 0
+  }
+
+  private measure(slot: number): void {
+    const d = this.dict
+    const key = d.keys[slot]
+    if (key !== undefined) d.setMem(slot, keyBytes(key, d.vals[slot] as Value))
   }
 
   /** Deletes key if present (live or expired). Returns true if a live key was deleted. */
@@ -146,6 +173,14 @@ export class Db {
     this.dict.removeSlot(slot)
     this.ctx.keyModified(this, key)
     return true
+  }
+
+  /** Deletes the key in slot whatever its TTL (eviction: the caller counts and propagates it). */
+  removeAt(slot: number): void {
+    const key = this.dict.keys[slot] as string
+    this.dict.willWrite(slot)
+    this.dict.removeSlot(slot)
+    this.ctx.keyModified(this, key)
   }
 
   /** Deletes the key in slot because its TTL passed. */

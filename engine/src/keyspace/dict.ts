@@ -44,6 +44,8 @@ function hashKey(key: string): number {
 
 const EMPTY = 0
 const TOMBSTONE = -1
+/** Writes remembered one by one between two measurements (the server measures every loop turn). */
+const TOUCHED_MAX = 65536
 
 export class Dict {
   /** Hash index: slot + 1 per bucket, EMPTY or TOMBSTONE; linear probing, power-of-two size. */
@@ -57,6 +59,15 @@ export class Dict {
   lru = new Uint32Array(16)
   expires = new Float64Array(16)
   flags = new Uint8Array(16)
+  /**
+   * Memory accounting (DESIGN.md §3): each slot's estimated bytes, their running sum, and the slots
+   * written since they were last measured (Db.settleMemory measures them once the write is done).
+   */
+  mem = new Uint32Array(16)
+  memTotal = 0
+  touched: number[] = []
+  /** More writes than TOUCHED_MAX went unmeasured (a bulk load): the next settle measures every slot. */
+  touchedAll = false
   /**
    * Dense list of slots that carry a TTL, and each slot's position in it. Both grow only once keys
    * get TTLs, so a dataset without expiries pays nothing for them.
@@ -157,6 +168,7 @@ export class Dict {
     this.lru[slot] = lru
     this.flags[slot] = 0
     this.expires[slot] = 0
+    this.touch(slot)
     if (this.hooks !== null) this.hooks.afterInsert(this, slot)
     return slot
   }
@@ -170,6 +182,8 @@ export class Dict {
     this.vals[slot] = undefined
     this.expires[slot] = 0
     this.flags[slot] = 0
+    this.memTotal -= this.mem[slot]
+    this.mem[slot] = 0
     this.free.push(slot)
   }
 
@@ -234,7 +248,33 @@ export class Dict {
     const flags = new Uint8Array(cap)
     flags.set(this.flags)
     this.flags = flags
+    const mem = new Uint32Array(cap)
+    mem.set(this.mem)
+    this.mem = mem
     this.capacity = cap
+  }
+
+  /** Notes that slot's value was written and must be measured again. */
+  touch(slot: number): void {
+    if (this.touched.length < TOUCHED_MAX) this.touched.push(slot)
+    else this.touchedAll = true
+  }
+
+  /** Records a slot's measured size, keeping the running sum. */
+  setMem(slot: number, bytes: number): void {
+    this.memTotal += bytes - this.mem[slot]
+    this.mem[slot] = bytes
+  }
+
+  /**
+   * The table's own bytes besides the keys and values, in O(1): the typed arrays (index, 17 bytes
+   * per slot, the TTL list), counted twice because the allocator keeps the previous, halved
+   * generations each growth copied from (measured: RSS of 1 M string keys); the keys and values
+   * arrays at a quarter of growth slack; the free list.
+   */
+  overheadBytes(): number {
+    const typed = this.table.length * 4 + this.capacity * 17 + this.volatile.length * 4 + this.volPos.length * 4
+    return 2 * typed + this.slotEnd * 20 + this.free.length * 8
   }
 
   /** Iterates occupied slots in slot order. */

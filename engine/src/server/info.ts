@@ -1,9 +1,9 @@
 // INFO (server.c genRedisInfoString): Redis 7.0's sections and field names. Subsystems replace or
 // extend a section by registering a provider in `srv.infoSections` (persistence, memory, …).
 
-import { totalmem } from 'node:os'
 import type { Server } from './server.js'
 import { SERVER_VERSION } from '../commands/connection.js'
+import { memorySection } from './meminfo.js'
 
 export type InfoProvider = (srv: Server) => [string, string | number][]
 
@@ -94,46 +94,6 @@ function clientsSection(srv: Server): [string, string | number][] {
   ]
 }
 
-/**
- * Memory as the process sees it: the V8 heap plus off-heap buffers. Issue #6 replaces
- * used_memory with the engine's own deterministic per-key accounting.
- */
-function memorySection(srv: Server): [string, string | number][] {
-  const m = process.memoryUsage()
-  const used = m.heapUsed + m.external
-  srv.peakMemory = Math.max(srv.peakMemory, used)
-  const peak = srv.peakMemory
-  const total = totalmem()
-  return [
-    ['used_memory', used],
-    ['used_memory_human', humanBytes(used)],
-    ['used_memory_rss', m.rss],
-    ['used_memory_rss_human', humanBytes(m.rss)],
-    ['used_memory_peak', peak],
-    ['used_memory_peak_human', humanBytes(peak)],
-    ['used_memory_peak_perc', `${((used * 100) / peak).toFixed(2)}%`],
-    ['used_memory_overhead', srv.baselineMemory],
-    ['used_memory_startup', srv.baselineMemory],
-    ['used_memory_dataset', Math.max(0, used - srv.baselineMemory)],
-    ['used_memory_dataset_perc', `${((Math.max(0, used - srv.baselineMemory) * 100) / used).toFixed(2)}%`],
-    ['total_system_memory', total],
-    ['total_system_memory_human', humanBytes(total)],
-    ['maxmemory', srv.maxmemory],
-    ['maxmemory_human', humanBytes(srv.maxmemory)],
-    ['maxmemory_policy', srv.policy],
-    ['mem_fragmentation_ratio', (m.rss / used).toFixed(2)],
-    ['mem_fragmentation_bytes', m.rss - used],
-    ['mem_not_counted_for_evict', 0],
-    ['mem_replication_backlog', 0],
-    ['mem_clients_slaves', 0],
-    ['mem_clients_normal', [...srv.clients.values()].reduce((s, c) => s + c.out.length + c.parser.pendingBytes, 0)],
-    ['mem_aof_buffer', 0],
-    ['mem_allocator', `v8-${process.versions.v8}`],
-    ['lazyfree_pending_objects', 0],
-    ['lazyfreed_objects', 0],
-  ]
-}
-
 /** Persistence fields when no persistence subsystem has registered its own provider yet. */
 function persistenceSection(srv: Server): [string, string | number][] {
   return [
@@ -195,7 +155,7 @@ function statsSection(srv: Server): [string, string | number][] {
     ['evicted_keys', s.evictedKeys],
     ['evicted_clients', s.evictedClients],
     ['total_eviction_exceeded_time', s.totalEvictionExceededTime],
-    ['current_eviction_exceeded_time', 0],
+    ['current_eviction_exceeded_time', s.currentEvictionExceededTime],
     ['keyspace_hits', s.keyspaceHits],
     ['keyspace_misses', s.keyspaceMisses],
     ['pubsub_channels', srv.pubsubCounts().channels],

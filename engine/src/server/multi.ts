@@ -78,7 +78,8 @@ export class Transactions {
       return true
     }
     const srv = this.srv
-    if (cmd.denyOom && srv.maxmemory > 0 && srv.hooks.performEvictions && !c.noEvict) {
+    // Queuing costs memory whatever the command: under OOM Redis refuses every queued command.
+    if (srv.maxmemory > 0 && srv.hooks.performEvictions && !c.noEvict) {
       if (!srv.hooks.performEvictions()) {
         srv.reject(c, cmd, "OOM command not allowed when used memory > 'maxmemory'.")
         c.ext.execAbort = true

@@ -15,6 +15,7 @@ import { Keyspace } from '../keyspace/keyspace.js'
 import type { Db, KeyspaceContext } from '../keyspace/db.js'
 import type { Dict } from '../keyspace/dict.js'
 import { ActiveExpire } from '../keyspace/expire.js'
+import { installEviction } from '../keyspace/evict.js'
 import { CommandTable, type Command } from '../commands/table.js'
 import { registerAll } from '../commands/index.js'
 import { CORE_SECTIONS, type InfoProvider } from './info.js'
@@ -81,6 +82,8 @@ export class Server implements KeyspaceContext {
   private cmdTime = Date.now()
   /** LRU clock in seconds, 24 bits, as server.lruclock. */
   lruClock = Math.floor(Date.now() / 1000) & 0xffffff
+  /** Under an LFU policy, the eviction module's updateLFU (the access stamp is then a counter). */
+  lfu: ((dict: Dict, slot: number) => number) | null = null
   readonly monitors = new Set<Client>()
   /** DEBUG SET-ACTIVE-EXPIRE: tests turn the background expire cycle off. */
   activeExpireEnabled = true
@@ -120,6 +123,8 @@ export class Server implements KeyspaceContext {
       this.configChanged(name, config.get(name))
     }
     config.onChange((n, v) => this.configChanged(n, v))
+    // After the server's own config handler, so eviction sees maxmemory and the policy updated.
+    installEviction(this)
   }
 
   private configChanged(name: string, v: string): void {
@@ -171,8 +176,8 @@ export class Server implements KeyspaceContext {
     return this.cmdTime
   }
 
-  accessStamp(_dict: Dict, _slot: number): number {
-    return this.lruClock
+  accessStamp(dict: Dict, slot: number): number {
+    return this.lfu === null ? this.lruClock : this.lfu(dict, slot)
   }
 
   expiryPaused(): boolean {

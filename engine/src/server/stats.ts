@@ -41,7 +41,9 @@ export class Stats {
   expireCycleCpuMs = 0
   evictedKeys = 0
   evictedClients = 0
+  /** ms over maxmemory: past periods plus the current one (kept by the eviction module). */
   totalEvictionExceededTime = 0
+  currentEvictionExceededTime = 0
   keyspaceHits = 0
   keyspaceMisses = 0
   netInput = 0

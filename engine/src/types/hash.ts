@@ -6,12 +6,11 @@ import type { CollectionValue } from './value.js'
 import { Listpack, LP_SAFETY_SIZE } from './listpack.js'
 import { HashTable } from './hashtable.js'
 import type { Config } from '../server/config.js'
+import { arrayBytes, objectBytes, strBytes } from './heapsize.js'
 
-/** sizeof(robj), sizeof(dict), sizeof(dictEntry) and an sds header + NUL, for memory estimates. */
-const ROBJ_SIZE = 16
-const DICT_SIZE = 56
-const DICT_ENTRY_SIZE = 24
-const SDS_OVERHEAD = 4
+/** A HashValue object, and a Listpack object, in JS heap bytes. */
+const HASH_BYTES = objectBytes(3)
+const LISTPACK_BYTES = objectBytes(4)
 
 export interface HashLimits {
   maxEntries: number
@@ -117,7 +116,7 @@ export class HashValue implements CollectionValue {
   /** hashTypeConvert to the hashtable encoding (one way). */
   convert(): void {
     if (this.lp === null) return
-    const ht = new HashTable<string>()
+    const ht = new HashTable<string>(strBytes)
     const e = this.lp.entries
     for (let i = 0; i < e.length; i += 2) ht.set(e[i], e[i + 1])
     this.ht = ht
@@ -160,17 +159,9 @@ export class HashValue implements CollectionValue {
     return h
   }
 
+  /** Estimated JS heap bytes, in O(1) from the encodings' running sums. */
   memoryUsage(): number {
-    if (this.lp !== null) return ROBJ_SIZE + this.lp.bytes
-    const ht = this.ht as HashTable<string>
-    let n = ROBJ_SIZE + DICT_SIZE + 8 * nextPow2(ht.size)
-    for (const [f, v] of ht.entries()) n += DICT_ENTRY_SIZE + f.length + v.length + 2 * SDS_OVERHEAD
-    return n
+    if (this.lp !== null) return HASH_BYTES + LISTPACK_BYTES + arrayBytes(this.lp.length) + this.lp.heap
+    return HASH_BYTES + (this.ht as HashTable<string>).memoryUsage()
   }
-}
-
-function nextPow2(n: number): number {
-  let p = 4
-  while (p < n) p *= 2
-  return p
 }

@@ -4,6 +4,11 @@
 // dense list of the occupied slots gives O(1) fair random sampling (SPOP, SRANDMEMBER) however
 // sparse the slots become.
 
+import { arrayBytes, exactArrayBytes, mapBytes, objectBytes, strBytes } from './heapsize.js'
+
+/** A HashTable object in JS heap bytes. */
+const TABLE_BYTES = objectBytes(8)
+
 export class HashTable<V = true> {
   private readonly index = new Map<string, number>()
   private keys: (string | undefined)[] = []
@@ -12,6 +17,11 @@ export class HashTable<V = true> {
   /** Occupied slots in no particular order, and each slot's position in that list. */
   private live: number[] = []
   private livePos: number[] = []
+  /** Running sum of the members' (and string values') JS sizes (memory accounting). */
+  private heap = 0
+
+  /** valBytes sizes a stored value for the memory estimate (string values); others count 0. */
+  constructor(private readonly valBytes: ((v: V) => number) | null = null) {}
 
   get size(): number {
     return this.index.size
@@ -34,10 +44,13 @@ export class HashTable<V = true> {
   /** Inserts or replaces; returns true when key is new. */
   set(key: string, val: V): boolean {
     const s = this.index.get(key)
+    const vb = this.valBytes
     if (s !== undefined) {
+      if (vb !== null) this.heap += vb(val) - vb(this.vals[s] as V)
       this.vals[s] = val
       return false
     }
+    this.heap += strBytes(key) + (vb !== null ? vb(val) : 0)
     const slot = this.freeSlot()
     this.index.set(key, slot)
     this.keys[slot] = key
@@ -50,6 +63,7 @@ export class HashTable<V = true> {
   delete(key: string): boolean {
     const s = this.index.get(key)
     if (s === undefined) return false
+    this.heap -= strBytes(key) + (this.valBytes !== null ? this.valBytes(this.vals[s] as V) : 0)
     this.index.delete(key)
     this.keys[s] = undefined
     this.vals[s] = undefined
@@ -126,10 +140,24 @@ export class HashTable<V = true> {
     }
   }
 
+  /** Estimated JS heap bytes, in O(1): the object, its Map and arrays, the member (and value) strings. */
+  memoryUsage(): number {
+    const slots = this.keys.length
+    return (
+      TABLE_BYTES +
+      mapBytes(this.index.size) +
+      3 * arrayBytes(slots) +
+      arrayBytes(this.live.length) +
+      exactArrayBytes(this.free.length) +
+      this.heap
+    )
+  }
+
   /** A copy with the same slots (a clone's cursors stay valid). */
   clone(mapVal: (v: V) => V = (v) => v): HashTable<V> {
-    const t = new HashTable<V>()
+    const t = new HashTable<V>(this.valBytes)
     for (const [k, s] of this.index) t.index.set(k, s)
+    t.heap = this.heap
     t.keys = this.keys.slice()
     t.vals = this.vals.map((v) => (v === undefined ? v : mapVal(v)))
     t.free = this.free.slice()

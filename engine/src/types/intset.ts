@@ -2,6 +2,11 @@
 // 16/32/64-bit widths that fits every member, widened (never narrowed) when a larger value arrives,
 // searched by bisection. intsetEncode/intsetDecode give the exact blob Redis keeps in RDB type 11.
 
+import { TYPED_ARRAY_HEADER, objectBytes } from './heapsize.js'
+
+/** An IntSet object (width, store, len) in JS heap bytes. */
+const INTSET_BYTES = objectBytes(3)
+
 const INT16_MIN = -32768
 const INT16_MAX = 32767
 const INT32_MIN = -2147483648
@@ -53,6 +58,11 @@ export class IntSet {
   }
 
   /** Size of the intset blob: 8-byte header plus the elements. */
+  /** Estimated JS heap bytes: this object and its typed array store (with spare capacity). */
+  memoryUsage(): number {
+    return INTSET_BYTES + TYPED_ARRAY_HEADER + this.store.byteLength
+  }
+
   get blobBytes(): number {
     return 8 + this.len * this.width
   }

@@ -3,9 +3,10 @@
 
 import type { CollectionValue } from './value.js'
 import { Quicklist } from './quicklist.js'
+import { objectBytes } from './heapsize.js'
 
-/** sizeof(robj): the object header counted by MEMORY USAGE. */
-const ROBJ_SIZE = 16
+/** A ListValue object in JS heap bytes. */
+const LIST_BYTES = objectBytes(2)
 
 export class ListValue implements CollectionValue {
   readonly type = 'list' as const
@@ -30,6 +31,6 @@ export class ListValue implements CollectionValue {
   }
 
   memoryUsage(): number {
-    return ROBJ_SIZE + this.ql.memoryUsage()
+    return LIST_BYTES + this.ql.memoryUsage()
   }
 }

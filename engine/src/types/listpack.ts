@@ -3,6 +3,8 @@
 // size-based threshold (quicklist node limits, safety limits) converts at Redis's boundaries.
 // lpEncode/lpDecode produce and validate the real bytes for the RDB writer and reader.
 
+import { strBytes } from './heapsize.js'
+
 /** Header (u32 total bytes + u16 element count) and the 0xFF terminator. */
 export const LP_HDR_SIZE = 6
 export const LP_EOF_SIZE = 1
@@ -99,10 +101,13 @@ export class Listpack {
   private items: string[]
   private head = 0
   bytes: number
+  /** Running sum of the entries' JS string sizes (memory accounting, heapsize.ts). */
+  heap: number
 
   constructor(entries: string[] = []) {
     this.items = entries
     this.bytes = lpBytesOf(entries)
+    this.heap = heapOf(entries)
   }
 
   /** The entries as one dense array (compacts the free front slots first). */
@@ -121,6 +126,7 @@ export class Listpack {
   set entries(a: string[]) {
     this.items = a
     this.head = 0
+    this.heap = heapOf(a)
   }
 
   get length(): number {
@@ -134,6 +140,7 @@ export class Listpack {
   push(s: string): void {
     this.items.push(s)
     this.bytes += lpEntrySize(s)
+    this.heap += strBytes(s)
   }
 
   unshift(s: string): void {
@@ -148,6 +155,7 @@ export class Listpack {
     }
     this.items[--this.head] = s
     this.bytes += lpEntrySize(s)
+    this.heap += strBytes(s)
   }
 
   /** Inserts s so that it becomes entry i. */
@@ -157,18 +165,21 @@ export class Listpack {
     else {
       this.items.splice(this.head + i, 0, s)
       this.bytes += lpEntrySize(s)
+      this.heap += strBytes(s)
     }
   }
 
   set(i: number, s: string): void {
     const j = this.head + i
     this.bytes += lpEntrySize(s) - lpEntrySize(this.items[j])
+    this.heap += strBytes(s) - strBytes(this.items[j])
     this.items[j] = s
   }
 
   pop(): string {
     const s = this.items.pop() as string
     this.bytes -= lpEntrySize(s)
+    this.heap -= strBytes(s)
     if (this.items.length === this.head) this.entries = []
     return s
   }
@@ -178,6 +189,7 @@ export class Listpack {
     // Free the slot (the string may be large); compact once the free front outgrows the entries.
     ;(this.items as (string | undefined)[])[this.head++] = undefined
     this.bytes -= lpEntrySize(s)
+    this.heap -= strBytes(s)
     if (this.head >= 32 && this.head > this.length) this.compact()
     return s
   }
@@ -185,7 +197,10 @@ export class Listpack {
   /** Removes n entries starting at i and returns them. */
   remove(i: number, n = 1): string[] {
     const out = this.items.splice(this.head + i, n)
-    for (const s of out) this.bytes -= lpEntrySize(s)
+    for (const s of out) {
+      this.bytes -= lpEntrySize(s)
+      this.heap -= strBytes(s)
+    }
     return out
   }
 
@@ -200,8 +215,15 @@ export class Listpack {
     const lp = new Listpack()
     lp.items = this.items.slice(this.head)
     lp.bytes = this.bytes
+    lp.heap = this.heap
     return lp
   }
+}
+
+function heapOf(entries: readonly string[]): number {
+  let n = 0
+  for (let i = 0; i < entries.length; i++) n += strBytes(entries[i])
+  return n
 }
 
 /** The listpack bytes Redis writes for these entries. */

@@ -5,6 +5,7 @@
 // Compression (`list-compress-depth`) is not applied in memory; plain (>= 1 GB) nodes are not made.
 
 import { Listpack } from './listpack.js'
+import { arrayBytes, arraysBytes, objectBytes, strBytes } from './heapsize.js'
 
 /** Byte limits for fill -1..-5 (optimization_level). */
 const OPTIMIZATION_LEVEL = [4096, 8192, 16384, 32768, 65536]
@@ -17,9 +18,9 @@ const ZIPLIST_HEADER_AND_END = 11
 /** FILL_MAX: quicklistSetFill clamps positive fills to this. */
 const FILL_MAX = (1 << 15) - 1
 
-/** sizeof(quicklist) and sizeof(quicklistNode) on 64-bit, for memory estimates. */
-const QUICKLIST_STRUCT = 40
-const QUICKLIST_NODE_STRUCT = 32
+/** A Quicklist object and one node's Listpack object, in JS heap bytes. */
+const QUICKLIST_BYTES = objectBytes(4)
+const NODE_BYTES = objectBytes(4)
 
 function meetsOptimizationRequirement(sz: number, fill: number): boolean {
   if (fill >= 0) return false
@@ -58,6 +59,8 @@ export class Quicklist {
   nodes: Listpack[] = []
   /** Total elements. */
   count = 0
+  /** Running sum of the elements' JS string sizes (memory accounting). */
+  heap = 0
   readonly fill: number
 
   /** `fill` is list-max-listpack-size at creation time, as quicklistCreate takes it. */
@@ -66,6 +69,7 @@ export class Quicklist {
   }
 
   pushHead(s: string): void {
+    this.heap += strBytes(s)
     const head = this.nodes[0]
     if (allowInsert(head, this.fill, s.length)) {
       head.unshift(s)
@@ -77,6 +81,7 @@ export class Quicklist {
   }
 
   pushTail(s: string): void {
+    this.heap += strBytes(s)
     const tail = this.nodes[this.nodes.length - 1]
     if (allowInsert(tail, this.fill, s.length)) tail.push(s)
     else this.nodes.push(new Listpack([s]))
@@ -89,6 +94,7 @@ export class Quicklist {
     const s = head.shift()
     if (head.length === 0) this.nodes.shift()
     this.count--
+    this.heap -= strBytes(s)
     return s
   }
 
@@ -98,6 +104,7 @@ export class Quicklist {
     const s = tail.pop()
     if (tail.length === 0) this.nodes.pop()
     this.count--
+    this.heap -= strBytes(s)
     return s
   }
 
@@ -131,7 +138,9 @@ export class Quicklist {
   set(index: number, s: string): boolean {
     const p = this.locate(index)
     if (p === null) return false
-    this.nodes[p.node].set(p.offset, s)
+    const node = this.nodes[p.node]
+    this.heap += strBytes(s) - strBytes(node.get(p.offset))
+    node.set(p.offset, s)
     return true
   }
 
@@ -170,6 +179,7 @@ export class Quicklist {
     const atTail = after && pos.offset === node.length - 1
     const atHead = !after && pos.offset === 0
     this.count++
+    this.heap += strBytes(s)
     if (!full) {
       node.insert(after ? pos.offset + 1 : pos.offset, s)
     } else if (atTail && allowInsert(this.nodes[n + 1], fill, sz)) {
@@ -226,7 +236,7 @@ export class Quicklist {
   /** Deletes the element at pos; returns the position of the element that followed it. */
   deleteAt(pos: QuicklistPos): QuicklistPos {
     const node = this.nodes[pos.node]
-    node.remove(pos.offset)
+    this.heap -= strBytes(node.remove(pos.offset)[0])
     this.count--
     if (node.length === 0) {
       this.nodes.splice(pos.node, 1)
@@ -248,9 +258,10 @@ export class Quicklist {
       const node = this.nodes[i]
       const take = Math.min(left, node.length - off)
       if (take === node.length) {
+        this.heap -= node.heap
         this.nodes.splice(i, 1)
       } else {
-        node.remove(off, take)
+        for (const s of node.remove(off, take)) this.heap -= strBytes(s)
         i++
       }
       left -= take
@@ -262,13 +273,25 @@ export class Quicklist {
     const q = new Quicklist(this.fill)
     q.nodes = this.nodes.map((n) => n.clone())
     q.count = this.count
+    q.heap = this.heap
     return q
   }
 
-  /** Struct sizes plus every node's listpack bytes, as objectComputeSize sums them. */
+  /** quicklistAppendListpack: adopts a whole node as the new tail (RDB load). */
+  appendNode(lp: Listpack): void {
+    this.nodes.push(lp)
+    this.count += lp.length
+    this.heap += lp.heap
+  }
+
+  /** Estimated JS heap bytes, in O(1): the objects, the node array, the nodes' item arrays, the strings. */
   memoryUsage(): number {
-    let n = QUICKLIST_STRUCT
-    for (const node of this.nodes) n += QUICKLIST_NODE_STRUCT + node.bytes
-    return n
+    return (
+      QUICKLIST_BYTES +
+      arrayBytes(this.nodes.length) +
+      NODE_BYTES * this.nodes.length +
+      arraysBytes(this.nodes.length, this.count) +
+      this.heap
+    )
   }
 }

@@ -6,20 +6,17 @@ import { parseInt64 } from '../util/numbers.js'
 import { HashTable } from './hashtable.js'
 import { IntSet } from './intset.js'
 import type { CollectionValue } from './value.js'
+import { objectBytes } from './heapsize.js'
 
 /** Redis caps set-max-intset-entries at 2^30 because of intset internals. */
 const INTSET_HARD_MAX = 1 << 30
-/** Estimated bytes: the object header, and per hashtable member its dict entry, bucket and sds header. */
-const OBJ_OVERHEAD = 16
-const HT_BASE = 56
-const HT_PER_MEMBER = 40
+/** A SetValue object in JS heap bytes. */
+const SET_BYTES = objectBytes(3)
 
 export class SetValue implements CollectionValue {
   readonly type = 'set' as const
   private ints: IntSet | null
   private table: HashTable | null = null
-  /** Sum of member byte lengths while hashtable-encoded (memory estimate). */
-  private memberBytes = 0
 
   private constructor(ints: IntSet | null) {
     this.ints = ints
@@ -73,10 +70,7 @@ export class SetValue implements CollectionValue {
       }
       this.convert()
     }
-    const t = this.table as HashTable
-    if (!t.set(m, true)) return false
-    this.memberBytes += m.length
-    return true
+    return (this.table as HashTable).set(m, true)
   }
 
   remove(m: string): boolean {
@@ -84,9 +78,7 @@ export class SetValue implements CollectionValue {
       const v = parseInt64(m)
       return v !== null && this.ints.remove(v)
     }
-    if (!(this.table as HashTable).delete(m)) return false
-    this.memberBytes -= m.length
-    return true
+    return (this.table as HashTable).delete(m)
   }
 
   *members(): IterableIterator<string> {
@@ -133,27 +125,20 @@ export class SetValue implements CollectionValue {
     if (this.ints !== null) return new SetValue(this.ints.clone())
     const s = new SetValue(null)
     s.table = (this.table as HashTable).clone()
-    s.memberBytes = this.memberBytes
     return s
   }
 
+  /** Estimated JS heap bytes, in O(1). */
   memoryUsage(): number {
-    if (this.ints !== null) return OBJ_OVERHEAD + this.ints.blobBytes
-    return OBJ_OVERHEAD + HT_BASE + this.memberBytes + HT_PER_MEMBER * (this.table as HashTable).size
+    return SET_BYTES + (this.ints !== null ? this.ints.memoryUsage() : (this.table as HashTable).memoryUsage())
   }
 
   /** setTypeConvert to hashtable. */
   private convert(): void {
     const t = new HashTable()
-    let bytes = 0
-    for (const v of (this.ints as IntSet).values()) {
-      const m = String(v)
-      t.set(m, true)
-      bytes += m.length
-    }
+    for (const v of (this.ints as IntSet).values()) t.set(String(v), true)
     this.ints = null
     this.table = t
-    this.memberBytes = bytes
   }
 }
 

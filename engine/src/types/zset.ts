@@ -20,6 +20,7 @@ import {
   type SkipNode,
 } from './skiplist.js'
 import type { CollectionValue } from './value.js'
+import { WORD, arrayBytes, exactArrayBytes, objectBytes, strBytes } from './heapsize.js'
 
 export interface ZsetLimits {
   maxEntries: number
@@ -36,10 +37,12 @@ export const ZADD_LT = 16
 /** zsetAdd outcomes. */
 export type ZaddOutcome = 'added' | 'updated' | 'unchanged' | 'nop' | 'nan'
 
-const OBJ_OVERHEAD = 16
-/** Skiplist encoding estimate: zset + dict headers, and per member a node (~1.33 levels), dict entry and sds. */
-const SL_BASE = 160
-const SL_PER_MEMBER = 88
+/** A ZSetValue object in JS heap bytes. */
+const ZSET_BYTES = objectBytes(7)
+/** A SkipList object with its header node (32 levels) and scratch arrays. */
+const SKIPLIST_BYTES = objectBytes(6) + objectBytes(5) + 4 * exactArrayBytes(32)
+/** Per skiplist node: the object, a boxed score, forward and span arrays at the mean 4/3 levels. */
+const SKIPNODE_BYTES = objectBytes(5) + 16 + 2 * exactArrayBytes(0) + Math.round((2 * WORD * 4) / 3)
 
 /** double2ll's range: integral scores within ±LLONG_MAX/2 are stored as listpack integers. */
 const LP_INT_SCORE_MAX = 4611686018427387904
@@ -73,7 +76,8 @@ export class ZSetValue implements CollectionValue {
   // Skiplist encoding.
   private zsl: SkipList | null = null
   private dict: HashTable<SkipNode> | null = null
-  private memberBytes = 0
+  /** Running sum of the members' JS string sizes while listpack-encoded (the dict sums them after). */
+  private memberHeap = 0
 
   /** A new empty zset encoded as Redis creates one for a first member of this length. */
   static create(limits: ZsetLimits, firstMemberLen: number): ZSetValue {
@@ -113,6 +117,7 @@ export class ZSetValue implements CollectionValue {
       const s = Number(entries[i + 1].replace(/^(-?)inf$/i, '$1Infinity'))
       members.push(entries[i])
       scores.push(s)
+      z.memberHeap += strBytes(entries[i])
       z.lpBytes += lpEntrySize(entries[i]) + lpEntrySize(entries[i + 1])
     }
     if (members.length > maxEntries) z.convertToSkiplist()
@@ -293,6 +298,7 @@ export class ZSetValue implements CollectionValue {
       ss.splice(i, 0, score)
     }
     this.lpBytes += pairBytes(member, score)
+    this.memberHeap += strBytes(member)
   }
 
   remove(member: string): boolean {
@@ -307,7 +313,6 @@ export class ZSetValue implements CollectionValue {
     if (node === undefined) return false
     this.zsl.delete(node.score, member)
     dict.delete(member)
-    this.memberBytes -= member.length
     return true
   }
 
@@ -316,7 +321,10 @@ export class ZSetValue implements CollectionValue {
     if (this.zsl === null) {
       const ms = this.members as string[]
       const ss = this.scores as number[]
-      for (let i = start; i <= end; i++) this.lpBytes -= pairBytes(ms[i], ss[i])
+      for (let i = start; i <= end; i++) {
+        this.lpBytes -= pairBytes(ms[i], ss[i])
+        this.memberHeap -= strBytes(ms[i])
+      }
       ms.splice(start, end - start + 1)
       ss.splice(start, end - start + 1)
       return end - start + 1
@@ -324,7 +332,6 @@ export class ZSetValue implements CollectionValue {
     const dict = this.dict as HashTable<SkipNode>
     return this.zsl.deleteRangeByRank(start + 1, end + 1, (m) => {
       dict.delete(m)
-      this.memberBytes -= m.length
     })
   }
 
@@ -351,6 +358,7 @@ export class ZSetValue implements CollectionValue {
       z.members = (this.members as string[]).slice()
       z.scores = (this.scores as number[]).slice()
       z.lpBytes = this.lpBytes
+      z.memberHeap = this.memberHeap
       return z
     }
     z.convertToSkiplist()
@@ -358,9 +366,11 @@ export class ZSetValue implements CollectionValue {
     return z
   }
 
+  /** Estimated JS heap bytes, in O(1). */
   memoryUsage(): number {
-    if (this.zsl === null) return OBJ_OVERHEAD + this.lpBytes
-    return OBJ_OVERHEAD + SL_BASE + this.memberBytes + SL_PER_MEMBER * this.zsl.length
+    if (this.zsl === null) return ZSET_BYTES + 2 * arrayBytes(this.length) + this.memberHeap
+    const dict = this.dict as HashTable<SkipNode>
+    return ZSET_BYTES + SKIPLIST_BYTES + SKIPNODE_BYTES * this.zsl.length + dict.memoryUsage()
   }
 
   private updateScore(member: string, cur: number, score: number): void {
@@ -377,7 +387,6 @@ export class ZSetValue implements CollectionValue {
   private insertSkiplist(member: string, score: number): void {
     const node = (this.zsl as SkipList).insert(score, member)
     ;(this.dict as HashTable<SkipNode>).set(member, node)
-    this.memberBytes += member.length
   }
 
   /** zsetConvert to skiplist (also SORT's destructive conversion of a listpack zset). */
@@ -387,7 +396,7 @@ export class ZSetValue implements CollectionValue {
     const ss = this.scores as number[]
     this.zsl = new SkipList()
     this.dict = new HashTable<SkipNode>()
-    this.memberBytes = 0
+    this.memberHeap = 0
     this.members = null
     this.scores = null
     for (let i = 0; i < ms.length; i++) this.insertSkiplist(ms[i], ss[i])
@@ -397,17 +406,19 @@ export class ZSetValue implements CollectionValue {
     const ms: string[] = []
     const ss: number[] = []
     let bytes = LP_EMPTY_BYTES
+    let heap = 0
     for (let n = (this.zsl as SkipList).first; n !== null; n = n.forward[0]) {
       ms.push(n.member)
       ss.push(lpScore(n.score))
       bytes += pairBytes(n.member, n.score)
+      heap += strBytes(n.member)
     }
     this.members = ms
     this.scores = ss
     this.lpBytes = bytes
+    this.memberHeap = heap
     this.zsl = null
     this.dict = null
-    this.memberBytes = 0
   }
 }
 

@@ -123,10 +123,7 @@ export function buildValue(rv: RdbValue, config: Config, rdbType: number): Value
       const sizes = rv.nodeBytes
       if (sizes !== null) {
         // Packed nodes are adopted as stored, as quicklistAppendListpack does on load.
-        rv.nodes.forEach((entries, i) => {
-          ql.nodes.push(adoptListpack(entries, sizes[i]))
-          ql.count += entries.length
-        })
+        rv.nodes.forEach((entries, i) => ql.appendNode(adoptListpack(entries, sizes[i])))
       } else {
         for (const node of rv.nodes) for (const item of node) ql.pushTail(item)
       }

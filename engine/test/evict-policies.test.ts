@@ -1,0 +1,281 @@
+// maxmemory and the eight eviction policies through real TCP clients: memory stays at the limit,
+// only eligible keys go, evictions are counted, notified, propagated as DEL and pass the snapshot
+// pre-write hook; noeviction and "nothing evictable" reply Redis's exact -OOM error.
+
+import { afterEach, describe, expect, it } from 'vitest'
+import { RawClient, ReplyError, sleep, startServer, type TestServer } from './helpers.js'
+
+const OOM = "OOM command not allowed when used memory > 'maxmemory'."
+const VALUE = 'v'.repeat(1000)
+
+let t: TestServer | null = null
+afterEach(async () => {
+  await t?.close()
+  t = null
+})
+
+async function infoFields(c: RawClient, section: string): Promise<Record<string, string>> {
+  const text = (await c.call('INFO', section)) as string
+  const out: Record<string, string> = {}
+  for (const line of text.split('\r\n')) {
+    const i = line.indexOf(':')
+    if (i > 0) out[line.slice(0, i)] = line.slice(i + 1)
+  }
+  return out
+}
+
+/** Sends commands pipelined, 100 at a time; resolves with every reply in order. */
+async function pipeline(c: RawClient, cmds: string[][]): Promise<unknown[]> {
+  const out: unknown[] = []
+  for (let i = 0; i < cmds.length; i += 100)
+    out.push(...(await Promise.all(cmds.slice(i, i + 100).map((a) => c.call(...a)))))
+  return out
+}
+
+const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i)
+
+async function usedMemory(c: RawClient): Promise<number> {
+  return Number((await infoFields(c, 'memory')).used_memory)
+}
+
+/** A server with `policy`, its limit set `room` bytes above what it uses empty, and a client. */
+async function limited(policy: string, room: number): Promise<{ c: RawClient; max: number }> {
+  t = await startServer(['--maxmemory-policy', policy])
+  const c = await RawClient.connect(t.port)
+  const max = (await usedMemory(c)) + room
+  expect(await c.call('CONFIG', 'SET', 'maxmemory', String(max))).toBe('OK')
+  return { c, max }
+}
+
+/** Every key evicted, from the propagated DELs (what the AOF and replicas see). */
+function recordPropagatedDels(): string[] {
+  const dels: string[] = []
+  ;(t as TestServer).srv.hooks.propagate.push((_db, argv) => {
+    if (argv[0] === 'DEL') dels.push(argv[1])
+  })
+  return dels
+}
+
+describe.each(['allkeys-lru', 'allkeys-lfu', 'allkeys-random'])('%s', (policy) => {
+  it('keeps used_memory at maxmemory, counting, notifying and propagating every eviction', async () => {
+    const { c, max } = await limited(policy, 1 << 20)
+    const dels = recordPropagatedDels()
+    await c.call('CONFIG', 'SET', 'notify-keyspace-events', 'Ee')
+    const sub = await RawClient.connect((t as TestServer).port)
+    await sub.call('SUBSCRIBE', '__keyevent@0__:evicted')
+    const hitsBefore = Number((await infoFields(c, 'stats')).keyspace_hits)
+    const replies = await pipeline(
+      c,
+      range(0, 3000).map((i) => ['SET', `key:${i}`, VALUE]),
+    )
+    expect(replies.every((r) => r === 'OK')).toBe(true)
+    await c.call('SET', 'probe', 'x')
+    const used = await usedMemory(c)
+    expect(used).toBeLessThanOrEqual(max + 1100)
+    expect(used).toBeGreaterThan(max - 200_000)
+    const stats = await infoFields(c, 'stats')
+    const evicted = Number(stats.evicted_keys)
+    const size = (await c.call('DBSIZE')) as number
+    expect(evicted).toBeGreaterThan(1000)
+    expect(size + evicted).toBe(3001)
+    // Eviction looks at keys without counting them as hits.
+    expect(Number(stats.keyspace_hits)).toBe(hitsBefore)
+    expect(dels.length).toBe(evicted)
+    expect(
+      await pipeline(
+        c,
+        dels.map((key) => ['EXISTS', key]),
+      ),
+    ).toEqual(dels.map(() => 0))
+    const notified: string[] = []
+    while (notified.length < evicted) notified.push(((await sub.next()) as string[])[2])
+    expect(notified).toEqual(dels)
+    const misses = Number((await infoFields(c, 'stats')).keyspace_misses)
+    expect(await c.call('GET', dels[0])).toBe(null)
+    expect(Number((await infoFields(c, 'stats')).keyspace_misses)).toBe(misses + 1)
+    sub.close()
+    c.close()
+  })
+})
+
+describe.each(['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl'])('%s', (policy) => {
+  it('evicts only keys with a TTL, then refuses writes when none is left', async () => {
+    const { c, max } = await limited(policy, 1 << 20)
+    await pipeline(
+      c,
+      range(0, 300).map((i) => ['SET', `keep:${i}`, VALUE]),
+    )
+    const replies = await pipeline(
+      c,
+      range(0, 2000).map((i) => ['SET', `ttl:${i}`, VALUE, 'EX', String(1000 + i)]),
+    )
+    expect(replies.every((r) => r === 'OK')).toBe(true)
+    await c.call('SET', 'probe', 'x')
+    expect(await usedMemory(c)).toBeLessThanOrEqual(max + 1100)
+    expect(
+      await pipeline(
+        c,
+        range(0, 300).map((i) => ['EXISTS', `keep:${i}`]),
+      ),
+    ).toEqual(range(0, 300).map(() => 1))
+    const evicted = Number((await infoFields(c, 'stats')).evicted_keys)
+    expect(evicted).toBeGreaterThan(1000)
+    if (policy === 'volatile-ttl') {
+      // Nearest expiry first: of the first (soonest) quarter almost nothing survives, of the last most.
+      const count = async (from: number, to: number): Promise<number> =>
+        (
+          await pipeline(
+            c,
+            range(from, to).map((i) => ['EXISTS', `ttl:${i}`]),
+          )
+        ).filter((r) => r === 1).length
+      const early = await count(0, 500)
+      const late = await count(1500, 2000)
+      expect(early).toBeLessThan(50)
+      expect(late).toBeGreaterThan(400)
+    }
+    // Once the keys without a TTL alone exceed the limit, nothing is evictable: -OOM.
+    const more = await pipeline(
+      c,
+      range(300, 2000).map((i) => ['SET', `keep:${i}`, VALUE]),
+    )
+    expect(more).toContainEqual(new ReplyError(OOM))
+    expect(await c.call('SET', 'another', VALUE)).toEqual(new ReplyError(OOM))
+    expect(Number((await infoFields(c, 'keyspace')).db0.match(/expires=(\d+)/)?.[1])).toBe(0)
+    c.close()
+  })
+})
+
+describe('noeviction', () => {
+  it('rejects denyoom commands with the exact error while reads and DEL keep working', async () => {
+    const { c, max } = await limited('noeviction', 200_000)
+    let stored = 0
+    let err: unknown = null
+    for (let i = 0; i < 1000 && err === null; i++) {
+      const r = await c.call('SET', `key:${i}`, VALUE)
+      if (r instanceof ReplyError) err = r
+      else stored++
+    }
+    expect(err).toEqual(new ReplyError(OOM))
+    expect(await usedMemory(c)).toBeLessThanOrEqual(max + 1100)
+    expect(await c.call('LPUSH', 'list', 'a')).toEqual(new ReplyError(OOM))
+    expect(await c.call('GET', 'key:0')).toBe(VALUE)
+    expect(await c.call('DBSIZE')).toBe(stored)
+    // Inside MULTI the queued write is refused and EXEC aborts.
+    expect(await c.call('MULTI')).toBe('OK')
+    expect(await c.call('SET', 'x', 'y')).toEqual(new ReplyError(OOM))
+    expect(await c.call('EXEC')).toEqual(new ReplyError('EXECABORT Transaction discarded because of previous errors.'))
+    expect(await c.call('DEL', ...range(0, 10).map((i) => `key:${i}`))).toBe(10)
+    expect(await c.call('SET', 'fits', 'now')).toBe('OK')
+    expect(Number((await infoFields(c, 'stats')).evicted_keys)).toBe(0)
+    expect(Number((await infoFields(c, 'stats')).total_eviction_exceeded_time)).toBeGreaterThanOrEqual(0)
+    c.close()
+  })
+})
+
+describe('runtime configuration', () => {
+  it('lowering maxmemory evicts down to it across loop turns, even with no time budget', async () => {
+    t = await startServer(['--maxmemory-policy', 'allkeys-lru', '--maxmemory-eviction-tenacity', '0'])
+    const c = await RawClient.connect(t.port)
+    const base = await usedMemory(c)
+    await pipeline(
+      c,
+      range(0, 2000).map((i) => ['SET', `key:${i}`, VALUE]),
+    )
+    const max = base + 300_000
+    expect(await c.call('CONFIG', 'SET', 'maxmemory', String(max))).toBe('OK')
+    // Tenacity 0 stops every run after 16 keys; later loop turns carry on without any command.
+    let used = Infinity
+    for (let i = 0; i < 100 && used > max; i++) {
+      await sleep(20)
+      used = await usedMemory(c)
+    }
+    expect(used).toBeLessThanOrEqual(max)
+    const mem = await infoFields(c, 'memory')
+    expect(mem.maxmemory).toBe(String(max))
+    expect(mem.maxmemory_policy).toBe('allkeys-lru')
+    for (const [name, value] of [
+      ['maxmemory-samples', '10'],
+      ['maxmemory-eviction-tenacity', '50'],
+      ['lfu-log-factor', '20'],
+      ['lfu-decay-time', '2'],
+      ['maxmemory-policy', 'volatile-ttl'],
+    ]) {
+      expect(await c.call('CONFIG', 'SET', name, value)).toBe('OK')
+      expect(await c.call('CONFIG', 'GET', name)).toEqual([name, value])
+    }
+    c.close()
+  })
+
+  it('evicts through the snapshot pre-write hook', async () => {
+    const { c } = await limited('allkeys-random', 300_000)
+    const srv = (t as TestServer).srv
+    const dels = recordPropagatedDels()
+    const seen = new Set<string>()
+    srv.keyspace.dbs[0].dict.hooks = {
+      beforeWrite: (d, slot) => seen.add(d.keys[slot] as string),
+      afterInsert: () => {},
+    }
+    await pipeline(
+      c,
+      range(0, 1000).map((i) => ['SET', `key:${i}`, VALUE]),
+    )
+    expect(dels.length).toBeGreaterThan(500)
+    for (const key of dels) expect(seen.has(key)).toBe(true)
+    c.close()
+  })
+})
+
+describe('approximated LRU and LFU keep the keys in use', () => {
+  it('allkeys-lru evicts keys idle for seconds before keys read just now', async () => {
+    const { c } = await limited('allkeys-lru', 1 << 20)
+    await pipeline(
+      c,
+      range(0, 900).map((i) => ['SET', `key:${i}`, VALUE]),
+    )
+    // The LRU clock counts seconds: let the whole set age, then read a tenth of it.
+    await sleep(2100)
+    await pipeline(
+      c,
+      range(0, 90).map((i) => ['GET', `key:${i * 10}`]),
+    )
+    await pipeline(
+      c,
+      range(0, 400).map((i) => ['SET', `new:${i}`, VALUE]),
+    )
+    expect(Number((await infoFields(c, 'stats')).evicted_keys)).toBeGreaterThan(200)
+    const hot = await pipeline(
+      c,
+      range(0, 90).map((i) => ['EXISTS', `key:${i * 10}`]),
+    )
+    expect(hot.filter((r) => r === 1).length).toBeGreaterThanOrEqual(85)
+    c.close()
+  })
+
+  it('allkeys-lfu evicts keys read once before keys read often', async () => {
+    const { c } = await limited('allkeys-lfu', 1 << 20)
+    await pipeline(
+      c,
+      range(0, 900).map((i) => ['SET', `key:${i}`, VALUE]),
+    )
+    for (let n = 0; n < 100; n++) {
+      await pipeline(
+        c,
+        range(0, 90).map((i) => ['GET', `key:${i * 10}`]),
+      )
+    }
+    expect(await c.call('OBJECT', 'FREQ', 'key:0')).toBeGreaterThan(6)
+    expect(await c.call('OBJECT', 'FREQ', 'key:1')).toBe(5)
+    await pipeline(
+      c,
+      range(0, 400).map((i) => ['SET', `new:${i}`, VALUE]),
+    )
+    expect(Number((await infoFields(c, 'stats')).evicted_keys)).toBeGreaterThan(200)
+    const hot = await pipeline(
+      c,
+      range(0, 90).map((i) => ['EXISTS', `key:${i * 10}`]),
+    )
+    expect(hot.filter((r) => r === 1).length).toBeGreaterThanOrEqual(85)
+    c.close()
+  })
+})

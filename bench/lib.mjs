@@ -54,8 +54,8 @@ export async function info(port, section) {
   return out
 }
 
-async function waitReady(port) {
-  for (let i = 0; i < 200; i++) {
+async function waitReady(port, timeoutMs = 10_000) {
+  for (let i = 0; i < timeoutMs / 50; i++) {
     try {
       if ((await command(port, 'PING')) === '+PONG') return
     } catch {
@@ -66,8 +66,8 @@ async function waitReady(port) {
   throw new Error(`server on port ${port} did not start`)
 }
 
-/** Starts a server process; kind is 'strata' or 'redis'. */
-export async function startServer(kind, extraArgs = []) {
+/** Starts a server process; kind is 'strata' or 'redis'. readyTimeoutMs covers a long data load. */
+export async function startServer(kind, extraArgs = [], { readyTimeoutMs = 10_000 } = {}) {
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), `bench-${kind}-`))
   const args = [
@@ -91,7 +91,7 @@ export async function startServer(kind, extraArgs = []) {
           { stdio: 'ignore' },
         )
       : spawn('redis-server', args, { stdio: 'ignore' })
-  await waitReady(port)
+  await waitReady(port, readyTimeoutMs)
   return {
     kind,
     port,

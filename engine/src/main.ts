@@ -5,8 +5,7 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { Config, ConfigError, argsToConfigText } from './server/config.js'
 import { Server } from './server/server.js'
-import { installRdbPersistence } from './persistence/save.js'
-import { loadAtStart } from './persistence/load.js'
+import { initPersistence } from './persistence/aof/index.js'
 
 export async function main(args: string[]): Promise<Server> {
   const config = new Config()
@@ -20,8 +19,7 @@ export async function main(args: string[]): Promise<Server> {
   if (rest.length > 0) config.load(argsToConfigText(rest), 'command line arguments')
   const srv = new Server(config)
   srv.log.notice(`Strata server starting, pid=${process.pid}`)
-  installRdbPersistence(srv)
-  loadAtStart(srv)
+  initPersistence(srv)
   await srv.listen()
   let stopping = false
   const stop = (sig: string): void => {

@@ -1,5 +1,6 @@
-// Persistence commands (rdb.c's saveCommand/bgsaveCommand/lastsaveCommand, debug.c's RELOAD):
-// synchronous SAVE, fork-less BGSAVE [SCHEDULE], LASTSAVE, and DEBUG RELOAD for the DEBUG command.
+// Persistence commands (rdb.c's saveCommand/bgsaveCommand/lastsaveCommand, aof.c's
+// bgrewriteaofCommand, debug.c's RELOAD and LOADAOF): synchronous SAVE, fork-less BGSAVE
+// [SCHEDULE], LASTSAVE, BGREWRITEAOF, and DEBUG RELOAD / DEBUG LOADAOF for the DEBUG command.
 
 import type { Client } from '../server/client.js'
 import type { Server } from '../server/server.js'
@@ -7,6 +8,9 @@ import type { CommandDef } from './table.js'
 import { debugExtensions } from './server.js'
 import { rdbPath, rdbState, saveSync, startBgsave } from '../persistence/save.js'
 import { loadRdbFile } from '../persistence/load.js'
+import { installAof } from '../persistence/aof/index.js'
+import { bgrewriteaof as startBgrewriteaof } from '../persistence/aof/rewrite.js'
+import { debugLoadAof } from '../persistence/aof/load.js'
 
 const G = 'server'
 
@@ -90,7 +94,28 @@ export function debugReload(c: Client, argv: string[], srv: Server): void {
   c.ok()
 }
 
+function bgrewriteaof(c: Client, _argv: string[], srv: Server): void {
+  // A rewrite asked for inside EXEC is scheduled, as Redis does (server.in_exec).
+  const r = startBgrewriteaof(installAof(srv), c.ext.denyBlocking === true)
+  if (r.ok) c.status(r.text)
+  else c.error(r.text)
+}
+
+/** DEBUG LOADAOF: writes the AOF buffer, empties the dataset and loads it back from the AOF. */
+function debugLoadaof(c: Client, _argv: string[], srv: Server): void {
+  try {
+    debugLoadAof(installAof(srv))
+  } catch (e) {
+    srv.log.warning(`DEBUG LOADAOF: ${(e as Error).message}`)
+    c.error('ERR Error loading the AOF, check server logs.')
+    return
+  }
+  srv.log.warning('Append Only File loaded by DEBUG LOADAOF')
+  c.ok()
+}
+
 debugExtensions.set('reload', debugReload)
+debugExtensions.set('loadaof', debugLoadaof)
 
 export const persistenceCommands: CommandDef[] = [
   {
@@ -108,6 +133,14 @@ export const persistenceCommands: CommandDef[] = [
     group: G,
     handler: bgsave,
     summary: 'Asynchronously save the dataset to disk',
+  },
+  {
+    name: 'bgrewriteaof',
+    arity: 1,
+    flags: ['admin', 'noscript'],
+    group: G,
+    handler: bgrewriteaof,
+    summary: 'Asynchronously rewrite the append-only file',
   },
   {
     name: 'lastsave',

@@ -1,6 +1,6 @@
 // Transactions (multi.c): per-client MULTI state with its queue of commands, the WATCH registry
 // (db + key → clients) and its invalidation by writes, expiry, FLUSHDB/FLUSHALL and SWAPDB, and
-// EXEC, which runs the queue atomically and propagates its writes wrapped in MULTI/EXEC.
+// EXEC, which runs the queue atomically (call() propagates its writes wrapped in MULTI/EXEC).
 
 import type { Client } from './client.js'
 import type { Server } from './server.js'
@@ -123,11 +123,8 @@ export class Transactions {
     this.unwatchAll(c)
     const srv = this.srv
     const queue = c.ext.queue as Queued[]
-    // Writes inside EXEC are collected and handed on as one MULTI … EXEC block when there is
-    // more than one (Redis 7.0 propagatePendingCommands), so AOF and replicas apply them atomically.
-    const collected: [number, string[]][] = []
-    const collector = (dbId: number, argv: string[]): void => void collected.push([dbId, argv])
-    const outer = srv.hooks.propagate.splice(0, srv.hooks.propagate.length, collector)
+    // The queue's writes reach the AOF and replicas as one MULTI … EXEC block when there is more
+    // than one: the outermost call() (this EXEC's) collects and wraps them (Server.propagatePending).
     c.ext.denyBlocking = true
     c.arrayLen(queue.length)
     const errorsBefore = c.errorCount
@@ -138,16 +135,7 @@ export class Transactions {
       // around EXEC must not count them again, as in Redis EXEC itself does not fail for them.
       c.errorCount = errorsBefore
       delete c.ext.denyBlocking
-      const added = srv.hooks.propagate.filter((h) => h !== collector)
-      srv.hooks.propagate.splice(0, srv.hooks.propagate.length, ...outer, ...added)
       this.discard(c)
-    }
-    if (collected.length > 1) {
-      srv.propagate(collected[0][0], ['MULTI'])
-      for (const [dbId, argv] of collected) srv.propagate(dbId, argv)
-      srv.propagate(collected[collected.length - 1][0], ['EXEC'])
-    } else if (collected.length === 1) {
-      srv.propagate(collected[0][0], collected[0][1])
     }
   }
 

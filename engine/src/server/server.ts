@@ -55,8 +55,11 @@ export class Server implements KeyspaceContext {
     cron: [] as (() => void)[],
     /** Consulted in order before a command executes. */
     interceptors: [] as CommandInterceptor[],
-    /** Receives every change to be replicated or appended (write-after-execute feed). */
-    propagate: [] as ((dbId: number, argv: string[]) => void)[],
+    /**
+     * Receives every change to be replicated or appended (write-after-execute feed), with the
+     * client whose command caused it (null for expiry, eviction and other server-side changes).
+     */
+    propagate: [] as ((dbId: number, argv: string[], c: Client | null) => void)[],
     /** Keyspace notifications (type class char, event, key, db). */
     notify: [] as ((cls: string, event: string, key: string, dbId: number) => void)[],
     /** A key changed (WATCH invalidation). */
@@ -72,6 +75,12 @@ export class Server implements KeyspaceContext {
     clientClosed: [] as ((c: Client) => void)[],
     /** Eviction entry point before denyoom commands; returns false for -OOM. */
     performEvictions: null as (() => boolean) | null,
+    /**
+     * flushAppendOnlyFile: runs in beforeSleep after every other beforeSleep hook (blocked clients
+     * served, expired keys deleted) and before any reply is written, so no reply of the turn leaves
+     * before the AOF write (and fsync, with appendfsync always) of what it acknowledges.
+     */
+    flushAppendOnly: null as (() => void) | null,
   }
   /** Clients with replies to write at the end of this loop turn. */
   private readonly pending = new Set<Client>()
@@ -103,6 +112,14 @@ export class Server implements KeyspaceContext {
   /** Called after a clean SHUTDOWN closes everything (the standalone binary exits then). */
   onShutdown: (() => void) | null = null
   private readonly boundBeforeSleep = (): void => this.beforeSleep()
+  /** call() nesting depth (EXEC runs its queue through call()). */
+  private callDepth = 0
+  /**
+   * server.also_propagate: what the outermost call() has propagated so far. Handed on when it
+   * returns, wrapped in MULTI/EXEC when there is more than one op (a lazy-expire DEL plus the
+   * write, or an EXEC body), as Redis 7.0's propagatePendingCommands.
+   */
+  private alsoPropagate: [number, string[]][] = []
 
   constructor(config: Config = new Config()) {
     this.config = config
@@ -208,7 +225,20 @@ export class Server implements KeyspaceContext {
   }
 
   propagate(dbId: number, argv: string[]): void {
-    for (const h of this.hooks.propagate) h(dbId, argv)
+    // Replaying a dataset (AOF load, DEBUG LOADAOF) must not feed it back (alsoPropagate's check).
+    if (this.loading) return
+    if (this.callDepth > 0) this.alsoPropagate.push([dbId, argv])
+    else for (const h of this.hooks.propagate) h(dbId, argv, null)
+  }
+
+  private propagatePending(c: Client): void {
+    const ops = this.alsoPropagate
+    this.alsoPropagate = []
+    const hooks = this.hooks.propagate
+    const wrap = ops.length > 1
+    if (wrap) for (const h of hooks) h(ops[0][0], ['MULTI'], c)
+    for (const [dbId, argv] of ops) for (const h of hooks) h(dbId, argv, c)
+    if (wrap) for (const h of hooks) h(ops[ops.length - 1][0], ['EXEC'], c)
   }
 
   updateTime(): void {
@@ -351,6 +381,7 @@ export class Server implements KeyspaceContext {
     this.updateTime()
     if (this.activeExpireEnabled) this.activeExpire.fastCycle()
     for (const h of this.hooks.beforeSleep) h()
+    this.hooks.flushAppendOnly?.()
     for (const c of this.pending) {
       if (c.out.length > 0 && !c.closed) {
         const out = c.out
@@ -452,6 +483,7 @@ export class Server implements KeyspaceContext {
     c.propagateArgv = null
     const t0 = performance.now()
     const handler = cmd.spec.handler as NonNullable<typeof cmd.spec.handler>
+    this.callDepth++
     try {
       handler(c, argv, this)
     } catch (e) {
@@ -469,6 +501,7 @@ export class Server implements KeyspaceContext {
     c.lastCmd = cmd.name
     if (this.slowlog.slowerThan >= 0 && usec >= this.slowlog.slowerThan) this.slowlog.add(c, argv, usec)
     if (this.dirty !== dirtyBefore && cmd.isWrite) this.propagate(c.db.id, c.propagateArgv ?? argv)
+    if (--this.callDepth === 0 && this.alsoPropagate.length > 0) this.propagatePending(c)
     c.cmd = null
     // CLIENT REPLY OFF|SKIP: drop only this command's reply (CLIENT REPLY's own is handled there).
     if ((c.replyMode === 'off' || c.skipNext) && cmd.name !== 'client|reply') {

@@ -27,8 +27,11 @@ export interface CheckResult {
   error?: { message: string; offset: number }
 }
 
-/** Checks a file; never throws for a bad file (the result carries the error). */
-export function checkRdb(path: string): CheckResult {
+/**
+ * Checks a file; never throws for a bad file (the result carries the error). With `preamble` (an
+ * AOF base or old-style AOF) bytes after the RDB are the AOF's RESP tail, not an error.
+ */
+export function checkRdb(path: string, opts: { preamble?: boolean } = {}): CheckResult {
   const res: CheckResult = {
     ok: false,
     version: 0,
@@ -70,7 +73,7 @@ export function checkRdb(path: string): CheckResult {
       }
     }
     res.bytes = parser.offset
-    if (res.bytes !== res.fileSize) {
+    if (res.bytes !== res.fileSize && !opts.preamble) {
       throw new RdbError(`${res.fileSize - res.bytes} unexpected bytes after the end of the RDB`, res.bytes)
     }
     res.ok = true

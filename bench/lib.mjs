@@ -6,6 +6,9 @@ import { createServer, connect } from 'node:net'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { ENGINE_NODE_FLAGS } from '../out/engine/util/heap.js'
+
+const BIN = 'engine/bin/strata-server.mjs'
 
 export function has(program) {
   try {
@@ -88,7 +91,7 @@ export async function startServer(kind, extraArgs = [], { readyTimeoutMs = 120_0
     kind === 'strata'
       ? spawn(
           process.execPath,
-          [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), 'engine/bin/strata-server.mjs', ...args],
+          [...ENGINE_NODE_FLAGS, ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), BIN, ...args],
           { stdio: 'ignore' },
         )
       : spawn('redis-server', args, { stdio: 'ignore' })

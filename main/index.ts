@@ -6,6 +6,7 @@
 import { app, BrowserWindow, ipcMain, safeStorage, session, shell, utilityProcess } from 'electron'
 import { join, resolve, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { ENGINE_NODE_FLAGS } from '../engine/src/util/heap.js'
 import { CSP } from './api/web-host.js'
 import { createConsole, type ConsoleApp } from './services/console.js'
 import type { EngineProcess, Launcher } from './services/engine-host.js'
@@ -18,7 +19,11 @@ const here = dirname(fileURLToPath(import.meta.url))
 const paths = projectPaths(resolve(here, '..', '..'))
 
 const utilityLauncher: Launcher = (script, args) => {
-  const child = utilityProcess.fork(script, args, { stdio: 'pipe', serviceName: 'Strata engine' })
+  const child = utilityProcess.fork(script, args, {
+    stdio: 'pipe',
+    serviceName: 'Strata engine',
+    execArgv: [...ENGINE_NODE_FLAGS],
+  })
   const tail = tailBuffer()
   child.stdout?.on('data', (d: Buffer) => tail.push(d.toString()))
   child.stderr?.on('data', (d: Buffer) => tail.push(d.toString()))

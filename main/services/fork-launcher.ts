@@ -3,6 +3,7 @@
 
 import { fork } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
+import { ENGINE_NODE_FLAGS } from '../../engine/src/util/heap.js'
 import type { EngineProcess, Launcher } from './engine-host.js'
 
 export function tailBuffer(max = 20): { push(chunk: string): void; text(): string } {
@@ -18,7 +19,7 @@ export function tailBuffer(max = 20): { push(chunk: string): void; text(): strin
 
 export function forkLauncher(logFile: string): Launcher {
   return (script, args) => {
-    const child = fork(script, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: [] })
+    const child = fork(script, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: [...ENGINE_NODE_FLAGS] })
     const log = createWriteStream(logFile, { flags: 'a' })
     const tail = tailBuffer()
     for (const s of [child.stdout!, child.stderr!]) {

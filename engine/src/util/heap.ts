@@ -6,6 +6,13 @@ import { setFlagsFromString } from 'node:v8'
 
 let compact = false
 
+/**
+ * Node flags every launcher of the engine process passes (V8 reads them only at start-up). V8's
+ * memory reducer runs a compacting full GC after bulk writes: measured at 1 M keys, 0.4–1.2 s pauses,
+ * GET p99 80 ms idle and 93 ms during a console SCAN; without it 0.8 ms and 13.5 ms, RSS 191 vs 199 MiB.
+ */
+export const ENGINE_NODE_FLAGS: readonly string[] = ['--no-memory-reducer']
+
 /** Favours a compact heap over fast heap growth (set once at start by the standalone server). */
 export function useCompactHeap(): void {
   setFlagsFromString('--optimize-for-size')

@@ -159,6 +159,10 @@ describe('noeviction', () => {
     expect(err).toEqual(new ReplyError(OOM))
     expect(await usedMemory(c)).toBeLessThanOrEqual(max + 1100)
     expect(await c.call('LPUSH', 'list', 'a')).toEqual(new ReplyError(OOM))
+    // CLIENT NO-EVICT protects a client from client eviction only, never from maxmemory (as Redis).
+    expect(await c.call('CLIENT', 'NO-EVICT', 'on')).toBe('OK')
+    expect(await c.call('SET', 'protected', 'x')).toEqual(new ReplyError(OOM))
+    expect(await c.call('CLIENT', 'NO-EVICT', 'off')).toBe('OK')
     expect(await c.call('GET', 'key:0')).toBe(VALUE)
     expect(await c.call('DBSIZE')).toBe(stored)
     // Inside MULTI the queued write is refused and EXEC aborts.

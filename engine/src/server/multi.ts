@@ -79,7 +79,7 @@ export class Transactions {
     }
     const srv = this.srv
     // Queuing costs memory whatever the command: under OOM Redis refuses every queued command.
-    if (srv.maxmemory > 0 && srv.hooks.performEvictions && !c.noEvict) {
+    if (srv.maxmemory > 0 && srv.hooks.performEvictions) {
       if (!srv.hooks.performEvictions()) {
         srv.reject(c, cmd, "OOM command not allowed when used memory > 'maxmemory'.")
         c.ext.execAbort = true

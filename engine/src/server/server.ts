@@ -462,7 +462,7 @@ export class Server implements KeyspaceContext {
       return
     }
     for (const ic of this.hooks.interceptors) if (ic(c, cmd, argv)) return
-    if (cmd.denyOom && this.maxmemory > 0 && this.hooks.performEvictions && !c.noEvict) {
+    if (cmd.denyOom && this.maxmemory > 0 && this.hooks.performEvictions) {
       if (!this.hooks.performEvictions()) {
         this.reject(c, cmd, "OOM command not allowed when used memory > 'maxmemory'.")
         return

@@ -119,6 +119,11 @@ describe('AOF rewrite', () => {
       expect(await admin.call('BGREWRITEAOF')).toBe('Background append only file rewriting started')
       const during = await info(s.port)
       expect(during.get('aof_rewrite_in_progress')).toBe('1')
+      // The rewrite's progress shows in the same fields as a BGSAVE's (Redis reports them for any child).
+      expect(Number(during.get('current_save_keys_total'))).toBeGreaterThanOrEqual(20_000)
+      expect(Number(during.get('current_save_keys_processed'))).toBeLessThanOrEqual(
+        Number(during.get('current_save_keys_total')),
+      )
       await waitRewrite(s.port)
       await sleep(100)
       stop.done = true

@@ -42,7 +42,7 @@ function bgsave(c: Client, argv: string[], srv: Server): void {
     c.error('ERR Background save already in progress')
     return
   }
-  if (st.otherJobActive()) {
+  if (st.otherJob()) {
     if (schedule) {
       st.scheduled = true
       c.status('Background saving scheduled')

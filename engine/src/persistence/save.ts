@@ -41,8 +41,11 @@ export class RdbState {
   bg: BgSave | null = null
   lastLoadKeysLoaded = 0
   lastLoadKeysExpired = 0
-  /** Set by the AOF rewrite while it runs: BGSAVE then reports "Another child process is active". */
-  otherJobActive: () => boolean = () => false
+  /**
+   * The AOF rewrite's snapshot while it runs: BGSAVE then reports "Another child process is active",
+   * and INFO's current_save_keys_* show its progress (Redis reports them for any child).
+   */
+  otherJob: () => Snapshot | null = () => null
 
   constructor(readonly srv: Server) {
     this.lastSave = Math.floor(srv.startTime / 1000)
@@ -190,7 +193,7 @@ export function flushAllPersistence(srv: Server): void {
 /** serverCron's save points and scheduled BGSAVE. */
 function cron(srv: Server): void {
   const st = rdbState(srv)
-  if (st.bg || st.otherJobActive()) return
+  if (st.bg || st.otherJob()) return
   const now = Math.floor(Date.now() / 1000)
   const retryOk = now - st.lastBgsaveTry > BGSAVE_RETRY_DELAY || st.lastBgsaveStatus === 'ok'
   if (st.scheduled && retryOk) {
@@ -249,7 +252,7 @@ export function persistenceInfo(
 ): [string, string | number][] {
   const st = rdbState(srv)
   const bg = st.bg
-  const snap = bg?.snap
+  const snap = bg?.snap ?? st.otherJob()
   const processed = snap ? snap.keysProcessed : 0
   const total = snap ? snap.keysTotal : 0
   return [

@@ -44,7 +44,7 @@ export function installAof(srv: Server): AofState {
       stopAppendOnly(st)
     }
   })
-  rdbState(srv).otherJobActive = () => st.rewrite !== null
+  rdbState(srv).otherJob = () => st.rewrite?.snap ?? null
   srv.infoSections.set('persistence', (s) => persistenceInfo(s, aofInfo(s)))
   return st
 }

@@ -120,6 +120,26 @@ describe('BGSAVE', () => {
     }
   })
 
+  it('reports the keys writes copied ahead of the walk as copy-on-write bytes', async () => {
+    const { c } = await start()
+    for (let i = 0; i < 5000; i++) await c.call('SET', `k${i}`, 'v'.repeat(100))
+    // One turn: the snapshot starts and 100 of its keys are overwritten before its first slice.
+    let pipe = '*1\r\n$6\r\nBGSAVE\r\n'
+    for (let i = 0; i < 100; i++) pipe += `*3\r\n$3\r\nSET\r\n$${`k${i}`.length}\r\nk${i}\r\n$1\r\nx\r\n`
+    pipe += '*2\r\n$4\r\nINFO\r\n$11\r\npersistence\r\n'
+    c.writeRaw(pipe)
+    expect(await c.next()).toBe('Background saving started')
+    for (let i = 0; i < 100; i++) expect(await c.next()).toBe('OK')
+    const info = String(await c.next())
+    const cow = Number(/current_cow_size:(\d+)/.exec(info)![1])
+    // Each copied key holds its 100-byte value and name at least once.
+    expect(cow).toBeGreaterThanOrEqual(100 * 102)
+    expect(Number(/current_cow_peak:(\d+)/.exec(info)![1])).toBe(cow)
+    await waitBgsave(c)
+    expect(Number(await infoField(c, 'persistence', 'rdb_last_cow_size'))).toBe(cow)
+    expect(await infoField(c, 'persistence', 'current_cow_size')).toBe('0')
+  })
+
   it('refuses a second BGSAVE and SAVE while one runs, and checks its arguments', async () => {
     const { c } = await start()
     for (let i = 0; i < 300; i++) await c.call('SET', `k${i}`, 'v'.repeat(100))

@@ -40,6 +40,8 @@ export class RdbState {
   scheduled = false
   bg: BgSave | null = null
   lastLoadKeysLoaded = 0
+  /** The last BGSAVE's copy-on-write bytes (rdb_last_cow_size). */
+  lastCowSize = 0
   lastLoadKeysExpired = 0
   /**
    * The AOF rewrite's snapshot while it runs: BGSAVE then reports "Another child process is active",
@@ -160,6 +162,7 @@ async function finishBgsave(srv: Server, bg: BgSave): Promise<boolean> {
     }
   }
   st.lastBgsaveTimeSec = Math.round((Date.now() - bg.started) / 1000)
+  st.lastCowSize = bg.snap.cowBytes
   if (ok) {
     srv.log.notice('Background saving terminated with success')
     srv.dirty = Math.max(0, srv.dirty - bg.dirtyBefore)
@@ -258,9 +261,10 @@ export function persistenceInfo(
   return [
     ['loading', srv.loading ? 1 : 0],
     ['async_loading', 0],
-    ['current_cow_peak', 0],
-    ['current_cow_size', 0],
-    ['current_cow_size_age', 0],
+    // The hook's copies only accumulate while a snapshot runs, so the peak is the current size.
+    ['current_cow_peak', snap ? snap.cowBytes : 0],
+    ['current_cow_size', snap ? snap.cowBytes : 0],
+    ['current_cow_size_age', snap && snap.cowBytes > 0 ? Math.floor((Date.now() - snap.cowChangedAt) / 1000) : 0],
     ['current_fork_perc', total > 0 ? ((processed * 100) / total).toFixed(2) : '0.00'],
     ['current_save_keys_processed', processed],
     ['current_save_keys_total', total],
@@ -271,7 +275,7 @@ export function persistenceInfo(
     ['rdb_last_bgsave_time_sec', st.lastBgsaveTimeSec],
     ['rdb_current_bgsave_time_sec', bg ? Math.round((Date.now() - bg.started) / 1000) : -1],
     ['rdb_saves', st.saves],
-    ['rdb_last_cow_size', 0],
+    ['rdb_last_cow_size', st.lastCowSize],
     ['rdb_last_load_keys_expired', st.lastLoadKeysExpired],
     ['rdb_last_load_keys_loaded', st.lastLoadKeysLoaded],
     ...aof,

@@ -6,6 +6,7 @@
 // so the captured ones simply stop changing. Keys born after the start are never emitted.
 
 import { performance } from 'node:perf_hooks'
+import { keyBytes } from '../keyspace/accounting.js'
 import type { Dict, DictHooks } from '../keyspace/dict.js'
 import type { Value } from '../types/value.js'
 import type { Server } from '../server/server.js'
@@ -46,6 +47,12 @@ export class Snapshot {
   readonly expires: number[]
   readonly keysTotal: number
   keysProcessed = 0
+  /**
+   * Fork-less copy-on-write: the accounted bytes of the keys a write made the snapshot serialise
+   * ahead of its walk (INFO current_cow_size / rdb_last_cow_size), and when that last grew.
+   */
+  cowBytes = 0
+  cowChangedAt = 0
   private db = 0
   private slot = 0
   private finished = false
@@ -74,6 +81,12 @@ export class Snapshot {
     const st = this.state[db]
     if (st[slot] !== PENDING) return
     st[slot] = DONE
+    const d = this.dicts[db]
+    const key = d.keys[slot]
+    if (key !== undefined) {
+      this.cowBytes += keyBytes(key, d.vals[slot] as Value)
+      this.cowChangedAt = Date.now()
+    }
     this.emit(db, slot)
   }
 

@@ -187,6 +187,7 @@ async function finishRewrite(st: AofState, job: RewriteJob): Promise<void> {
   }
   st.rewrite = null
   st.lastRewriteTimeSec = Math.floor((Date.now() - job.started) / 1000)
+  st.lastCowSize = job.snap.cowBytes
   if (ok) ok = installNewBase(st, job)
   if (ok) {
     st.lastBgrewriteStatus = 'ok'

@@ -55,6 +55,8 @@ export class AofState {
   rewrite: RewriteJob | null = null
   rewriteScheduled = false
   lastRewriteTimeSec = -1
+  /** The last rewrite's copy-on-write bytes (aof_last_cow_size). */
+  lastCowSize = 0
   lastBgrewriteStatus: 'ok' | 'err' = 'ok'
   rewrites = 0
   consecutiveFailures = 0
@@ -201,7 +203,7 @@ export function aofInfo(srv: Server): [string, string | number][] {
     ['aof_rewrites', st.rewrites],
     ['aof_rewrites_consecutive_failures', st.consecutiveFailures],
     ['aof_last_write_status', st.lastWriteStatus === 'ok' && st.fsyncError === '' ? 'ok' : 'err'],
-    ['aof_last_cow_size', 0],
+    ['aof_last_cow_size', st.lastCowSize],
     ['module_fork_in_progress', 0],
     ['module_fork_last_cow_size', 0],
   ]

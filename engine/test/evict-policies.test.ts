@@ -235,8 +235,11 @@ describe('runtime configuration', () => {
 })
 
 describe('approximated LRU and LFU keep the keys in use', () => {
+  // Room for about 1,000 keys: 900 fit with space left for the pipelines' buffers, 400 more do not.
+  const ROOM_FOR_1000 = 1_150_000
+
   it('allkeys-lru evicts keys idle for seconds before keys read just now', async () => {
-    const { c } = await limited('allkeys-lru', 1 << 20)
+    const { c } = await limited('allkeys-lru', ROOM_FOR_1000)
     await pipeline(
       c,
       range(0, 900).map((i) => ['SET', `key:${i}`, VALUE]),
@@ -261,7 +264,7 @@ describe('approximated LRU and LFU keep the keys in use', () => {
   })
 
   it('allkeys-lfu evicts keys read once before keys read often', async () => {
-    const { c } = await limited('allkeys-lfu', 1 << 20)
+    const { c } = await limited('allkeys-lfu', ROOM_FOR_1000)
     await pipeline(
       c,
       range(0, 900).map((i) => ['SET', `key:${i}`, VALUE]),

@@ -9,6 +9,8 @@
 
 import { connect } from 'node:net'
 import { benchmark, command, has, info, median, startServer, table } from './lib.mjs'
+// The same key sequence for every server and the simulation.
+import { prng } from '../out/engine/util/prng.js'
 
 const RESIDENT = Number(process.env.EVICT_RESIDENT ?? 50_000)
 const KEYSPACE = Number(process.env.EVICT_KEYSPACE ?? RESIDENT * 2.5)
@@ -16,18 +18,6 @@ const OPS = Number(process.env.EVICT_OPS ?? 1_000_000)
 const BATCH = 100
 const VALUE = 'v'.repeat(100)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
-
-/** Mulberry32: a seeded PRNG so every server and the simulation see the same key sequence. */
-function prng(seed) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** 80/20: 80 % of the accesses go to the first 20 % of the keyspace, uniformly within each part. */
 function pareto(rand) {

@@ -1,0 +1,13 @@
+// Mulberry32: a small seeded PRNG, for replayable random sequences (the property tests replay a
+// failing seed; the eviction bench feeds the same key sequence to every server and the simulation).
+
+export function prng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}

@@ -90,8 +90,8 @@ export class Server implements KeyspaceContext {
   private cronTimer: NodeJS.Timeout | null = null
   private cmdTime = Date.now()
   /**
-   * Wall clock minus the monotonic clock, refreshed every loop turn: call() derives each command's
-   * time from the performance.now() it takes anyway instead of a second clock read.
+   * Wall clock minus the monotonic clock, refreshed every loop turn with cmdTime: call() advances
+   * each command's time from the performance.now() it takes anyway instead of a second clock read.
    */
   private clockOffset = this.cmdTime - performance.now()
   /** LRU clock in seconds, 24 bits, as server.lruclock. */
@@ -481,7 +481,10 @@ export class Server implements KeyspaceContext {
   /** call(): runs the handler, measures it, feeds monitors, slowlog, stats and propagation. */
   call(c: Client, cmd: Command, argv: string[]): void {
     const t0 = performance.now()
-    this.cmdTime = Math.floor(this.clockOffset + t0)
+    // Date.now() floors the wall clock, so the offset runs up to 1 ms behind it: never go below the
+    // turn's own wall-clock reading (an EXPIRE must not be based on a time before it was sent).
+    const t = Math.floor(this.clockOffset + t0)
+    if (t > this.cmdTime) this.cmdTime = t
     if (this.monitors.size > 0 && !cmd.skipMonitor && !cmd.isAdmin) this.feedMonitors(c, argv)
     const dirtyBefore = this.dirty
     const errsBefore = c.errorCount

@@ -48,7 +48,7 @@ interface Rig {
   events: { event: string; payload: unknown }[]
   addServer(name: string, port: number): string
   localTarget(): string
-  s3Target(prefix: string): string
+  s3Target(prefix: string, bucket?: string): string
   restore(engine?: EngineHost): RestoreService
   close(): void
 }
@@ -88,11 +88,11 @@ function rig(opts: { now?: () => number; engine?: () => number | null } = {}): R
         tls: { enabled: false, rejectUnauthorized: true },
       }).id,
     localTarget: () => backups.saveTarget({ name: 'local', kind: 'local', path: join(dir, 'local-target') }).id,
-    s3Target: (prefix) =>
+    s3Target: (prefix, bucket = 'backups') =>
       backups.saveTarget({
         name: 's3',
         kind: 's3',
-        bucket: 'backups',
+        bucket,
         prefix,
         region: 'us-east-1',
         endpoint: s3.endpoint,
@@ -217,17 +217,7 @@ describe('backups', () => {
     }
     // The catalog can be rebuilt from the targets alone (S3 listed in pages of 3).
     const fresh = rig()
-    const remote2 = fresh.backups.saveTarget({
-      name: 'same bucket',
-      kind: 's3',
-      bucket: 'backups',
-      prefix: 'scheduled/',
-      region: 'us-east-1',
-      endpoint: s3.endpoint,
-      forcePathStyle: true,
-      accessKeyId: 'S3RVER',
-      secretAccessKey: 'S3RVER',
-    }).id
+    const remote2 = fresh.s3Target('scheduled/')
     const n = r.backups.catalog.backups({ target: remote, status: 'good' }).length
     expect(await fresh.backups.rebuild(remote2)).toEqual({ found: n, added: n })
     expect(
@@ -273,17 +263,7 @@ describe('backups', () => {
     expect(notices[0]).toMatch(/missed/)
     expect(sched.list()[0]).toMatchObject({ nextRunAt: Date.UTC(2026, 0, 5, 14), lastStatus: 'good' })
     // A target that fails: the first attempt and two retries, then an error notice.
-    const bad = rr.backups.saveTarget({
-      name: 'no bucket',
-      kind: 's3',
-      bucket: 'nope',
-      prefix: '',
-      region: 'us-east-1',
-      endpoint: s3.endpoint,
-      forcePathStyle: true,
-      accessKeyId: 'S3RVER',
-      secretAccessKey: 'S3RVER',
-    }).id
+    const bad = rr.s3Target('', 'nope')
     sched.save({ conn, target: bad, cron: '0 * * * *', keepLast: 0, keepDaily: 0, keepWeekly: 0, keepMonthly: 0 })
     clock = Date.UTC(2026, 0, 5, 14, 0, 1)
     sched.tick()
@@ -357,17 +337,7 @@ describe('backups', () => {
   it('a failed upload leaves no catalog entry marked good and no object', async () => {
     const rr = rig()
     const conn = rr.addServer('engine', engine.port)
-    const bad = rr.backups.saveTarget({
-      name: 'no bucket',
-      kind: 's3',
-      bucket: 'missing-bucket',
-      prefix: '',
-      region: 'us-east-1',
-      endpoint: s3.endpoint,
-      forcePathStyle: true,
-      accessKeyId: 'S3RVER',
-      secretAccessKey: 'S3RVER',
-    }).id
+    const bad = rr.s3Target('', 'missing-bucket')
     await expect(rr.backups.start(conn, bad).done).rejects.toThrow(/failed/)
     // A local folder that cannot be created (a file is in the way).
     writeFileSync(join(rr.dir, 'blocked'), 'x')

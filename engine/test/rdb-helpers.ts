@@ -61,4 +61,17 @@ export async function infoField(c: RawClient, section: string, field: string): P
   return m[1].trim()
 }
 
+/** An RDB string: 6/14-bit or 32-bit length + bytes (for hand-built files). */
+export function rdbString(s: string | Buffer): Buffer {
+  const b = typeof s === 'string' ? Buffer.from(s, 'latin1') : s
+  const n = b.length
+  const head =
+    n < 64
+      ? Buffer.from([n])
+      : n < 16384
+        ? Buffer.from([0x40 | (n >> 8), n & 255])
+        : Buffer.concat([Buffer.from([0x80]), Buffer.from([n >>> 24, (n >> 16) & 255, (n >> 8) & 255, n & 255])])
+  return Buffer.concat([head, b])
+}
+
 export type { Reply }

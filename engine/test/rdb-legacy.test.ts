@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { RawClient, requireProgram, startRealRedis } from './helpers.js'
-import { startPersistent, tempDir } from './rdb-helpers.js'
+import { rdbString as str, startPersistent, tempDir } from './rdb-helpers.js'
 import { crc64 } from '../src/persistence/rdb/crc64.js'
 import { ziplistDecode, zipmapDecode } from '../src/persistence/rdb/ziplist.js'
 import { SetValue } from '../src/types/set.js'
@@ -92,19 +92,6 @@ function zipmap(pairs: string[]): Buffer {
   }
   parts.push(Buffer.from([0xff]))
   return Buffer.concat(parts)
-}
-
-/** An RDB string: 6/14-bit or 32-bit length + bytes. */
-function str(s: string | Buffer): Buffer {
-  const b = typeof s === 'string' ? Buffer.from(s, 'latin1') : s
-  const n = b.length
-  const head =
-    n < 64
-      ? Buffer.from([n])
-      : n < 16384
-        ? Buffer.from([0x40 | (n >> 8), n & 255])
-        : Buffer.concat([Buffer.from([0x80]), Buffer.from([n >>> 24, (n >> 16) & 255, (n >> 8) & 255, n & 255])])
-  return Buffer.concat([head, b])
 }
 
 function legacyFile(): Buffer {

@@ -153,12 +153,32 @@ describe('BGSAVE', () => {
     await waitBgsave(c)
   })
 
+  it('schedules a BGSAVE asked for inside EXEC, so the snapshot never holds half a transaction', async () => {
+    const { s, c } = await start()
+    expect(await c.call('MULTI')).toBe('OK')
+    expect(await c.call('SET', 'a', '1')).toBe('QUEUED')
+    expect(await c.call('BGSAVE')).toBe('QUEUED')
+    expect(await c.call('SET', 'b', '2')).toBe('QUEUED')
+    expect(await c.call('EXEC')).toEqual(['OK', 'Background saving scheduled', 'OK'])
+    // serverCron starts the scheduled save.
+    const until = Date.now() + 10_000
+    while ((await infoField(c, 'persistence', 'rdb_saves')) !== '1' && Date.now() < until) await sleep(20)
+    await waitBgsave(c)
+    expect(await infoField(c, 'persistence', 'rdb_last_bgsave_status')).toBe('ok')
+    const { events } = parseRdbBuffer(readFileSync(join(s.dir, 'dump.rdb')))
+    expect(events.flatMap((e) => (e.kind === 'key' ? [e.key] : [])).sort()).toEqual(['a', 'b'])
+  })
+
   it('fails cleanly when the folder is gone, then MISCONF blocks writes until a save succeeds', async () => {
     const { s, c } = await start(['--save', '3600 1'])
     await c.call('SET', 'a', '1')
     const gone = tempDir()
+    expect(await c.call('CONFIG', 'SET', 'dir', gone)).toBe('OK')
     rmSync(gone, { recursive: true })
-    await c.call('CONFIG', 'SET', 'dir', gone)
+    // As chdir() in Redis: a folder that is not there cannot be set at all.
+    expect(await c.call('CONFIG', 'SET', 'dir', join(gone, 'sub'))).toEqual(
+      new ReplyError("ERR CONFIG SET failed (possibly related to argument 'dir') - No such file or directory"),
+    )
     // As with a failed fork child in Redis: the start is acknowledged, the save fails.
     expect(await c.call('BGSAVE')).toBe('Background saving started')
     expect(await infoField(c, 'persistence', 'rdb_last_bgsave_status')).toBe('err')

@@ -42,8 +42,11 @@ function bgsave(c: Client, argv: string[], srv: Server): void {
     c.error('ERR Background save already in progress')
     return
   }
-  if (st.otherJob()) {
-    if (schedule) {
+  // Inside EXEC it is scheduled, as Redis does (server.in_exec): a snapshot started mid-transaction
+  // would capture the transaction half applied.
+  const inExec = c.ext.denyBlocking === true
+  if (st.otherJob() || inExec) {
+    if (schedule || inExec) {
       st.scheduled = true
       c.status('Background saving scheduled')
     } else {

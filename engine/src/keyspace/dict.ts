@@ -105,15 +105,13 @@ export class Dict {
     return this.slotOf(key) >= 0
   }
 
-  /** Adds key → slot; the caller made room (ensureRoom) before storing the key in its slot. */
-  private indexAdd(key: string, slot: number): void {
+  /** The bucket a new key goes to: the first empty or tombstone one on its probe sequence. */
+  private freeBucket(key: string): number {
     const table = this.table
     const mask = this.mask
     let i = hashKey(key) & mask
     while (table[i] > 0) i = (i + 1) & mask
-    if (table[i] === EMPTY) this.filled++
-    table[i] = slot + 1
-    this.count++
+    return i
   }
 
   private indexRemove(key: string, slot: number): void {
@@ -163,6 +161,30 @@ export class Dict {
 
   /** Inserts a new key (caller checked it is absent); returns its slot. */
   insert(key: string, val: Value, lru: number): number {
+    this.ensureRoom()
+    return this.fill(this.freeBucket(key), key, val, lru)
+  }
+
+  /**
+   * Inserts key unless it is present, with one probe sequence for both (the RDB loader's path):
+   * its new slot, or -1 when the key exists.
+   */
+  insertIfAbsent(key: string, val: Value, lru: number): number {
+    this.ensureRoom()
+    const table = this.table
+    const mask = this.mask
+    let free = -1
+    for (let i = hashKey(key) & mask; ; i = (i + 1) & mask) {
+      const e = table[i]
+      if (e === EMPTY) return this.fill(free >= 0 ? free : i, key, val, lru)
+      if (e === TOMBSTONE) {
+        if (free < 0) free = i
+      } else if (this.keys[e - 1] === key) return -1
+    }
+  }
+
+  /** Stores a new key in a slot and indexes it at bucket (found by freeBucket after ensureRoom). */
+  private fill(bucket: number, key: string, val: Value, lru: number): number {
     let slot: number
     if (this.free.length > 0) {
       slot = this.free.pop() as number
@@ -170,9 +192,10 @@ export class Dict {
       slot = this.slotEnd++
       if (slot >= this.capacity) this.grow()
     }
-    this.ensureRoom()
+    if (this.table[bucket] === EMPTY) this.filled++
+    this.table[bucket] = slot + 1
+    this.count++
     this.keys[slot] = key
-    this.indexAdd(key, slot)
     this.vals[slot] = val
     this.lru[slot] = lru
     this.flags[slot] = 0

@@ -54,7 +54,9 @@ function parseInto(srv: Server, src: ByteSource, opts: LoadOptions): LoadResult 
   const dicts = dbs.map(() => new Dict())
   const now = Date.now()
   const lfu = srv.policy.endsWith('-lfu')
-  const parser = new RdbParser(src, { checksum: srv.config.getBool('rdbchecksum') })
+  // Listpacks stay blobs until first used, as Redis keeps them: a load builds no entry strings,
+  // and nothing is allocated per key but the key and its value.
+  const parser = new RdbParser(src, { checksum: srv.config.getBool('rdbchecksum'), blobs: true, reuseEvents: true })
   const res: LoadResult = { keysLoaded: 0, keysExpired: 0, emptySkipped: 0, bytes: 0, aux: new Map() }
   const wasLoading = srv.loading
   srv.loading = true
@@ -98,11 +100,11 @@ function parseInto(srv: Server, src: ByteSource, opts: LoadOptions): LoadResult 
         continue
       }
       const d = dicts[ev.db]
-      if (d.has(ev.key)) throw new RdbError(`duplicated key '${ev.key}' in db ${ev.db}`, ev.offset)
       let stamp = srv.lruClock
       if (lfu && ev.freq >= 0) stamp = (((Math.floor(now / 60000) & 0xffff) << 8) | ev.freq) >>> 0
       else if (!lfu && ev.idle >= 0) stamp = (srv.lruClock - ev.idle) & 0xffffff
-      const slot = d.insert(ev.key, val, stamp)
+      const slot = d.insertIfAbsent(ev.key, val, stamp)
+      if (slot < 0) throw new RdbError(`duplicated key '${ev.key}' in db ${ev.db}`, ev.offset)
       if (ev.expireAt !== 0) d.setExpire(slot, ev.expireAt)
       res.keysLoaded++
     }

@@ -2,8 +2,8 @@
 // redis.conf text and `--name value` arguments, CONFIG GET/SET validation, and CONFIG REWRITE that
 // keeps the user's comments.
 
-import { openSync, writeSync, fsyncSync, closeSync, renameSync, readFileSync } from 'node:fs'
-import { dirname, basename, join } from 'node:path'
+import { openSync, writeSync, fsyncSync, closeSync, renameSync, readFileSync, statSync } from 'node:fs'
+import { dirname, basename, join, resolve } from 'node:path'
 import { splitArgs } from '../protocol/parser.js'
 import { globMatch } from '../util/glob.js'
 import { formatKeyspaceEvents, parseKeyspaceEvents } from './notify.js'
@@ -226,6 +226,7 @@ export class Config {
         return l
       }
       default:
+        if (p.name === 'dir') return checkDir(v)
         if (p.name === 'notify-keyspace-events') {
           const flags = parseKeyspaceEvents(v)
           if (flags === null) throw new ConfigError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
@@ -425,4 +426,20 @@ export function argsToConfigText(args: string[]): string {
   }
   if (cur.length) lines.push(cur.join(' '))
   return lines.join('\n')
+}
+
+/**
+ * `dir` as Redis's chdir() takes it: the folder must exist, and it is kept absolute (CONFIG GET dir
+ * shows getcwd() in Redis), so later saves do not depend on the process's working directory.
+ */
+function checkDir(dir: string): string {
+  let st
+  try {
+    st = statSync(dir)
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    throw new ConfigError(code === 'EACCES' ? 'Permission denied' : 'No such file or directory')
+  }
+  if (!st.isDirectory()) throw new ConfigError('Not a directory')
+  return resolve(dir)
 }

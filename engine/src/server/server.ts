@@ -247,8 +247,15 @@ export class Server implements KeyspaceContext {
   }
 
   updateTime(): void {
-    this.cmdTime = Date.now()
-    this.clockOffset = this.cmdTime - performance.now()
+    const wall = Date.now()
+    const offset = wall - performance.now()
+    // Date.now() is floored, so one reading gives an offset up to 1 ms low, and a command's time
+    // could fall behind a wall-clock reading its client took before sending it. The highest recent
+    // offset is the truest (readings land at every phase of the millisecond); it decays by 1 µs a
+    // turn to follow a slewed clock, and a reading over 1 ms below it means the clock was set back.
+    const decayed = this.clockOffset - 0.001
+    this.clockOffset = offset > decayed || offset < this.clockOffset - 1 ? offset : decayed
+    this.cmdTime = wall
   }
 
   // ---- Networking ----
@@ -481,8 +488,8 @@ export class Server implements KeyspaceContext {
   /** call(): runs the handler, measures it, feeds monitors, slowlog, stats and propagation. */
   call(c: Client, cmd: Command, argv: string[]): void {
     const t0 = performance.now()
-    // Date.now() floors the wall clock, so the offset runs up to 1 ms behind it: never go below the
-    // turn's own wall-clock reading (an EXPIRE must not be based on a time before it was sent).
+    // Never below the turn's own wall-clock reading (an EXPIRE must not be based on a time before
+    // it was sent); the offset's residual error is a few microseconds (updateTime).
     const t = Math.floor(this.clockOffset + t0)
     if (t > this.cmdTime) this.cmdTime = t
     if (this.monitors.size > 0 && !cmd.skipMonitor && !cmd.isAdmin) this.feedMonitors(c, argv)

@@ -49,7 +49,12 @@ export function mapBytes(size: number): number {
 
 /** A sequential one-byte (latin1) string: map, hash and length, then the bytes, 8-aligned. */
 export function strBytes(s: string): number {
-  return (s.length + 23) & ~7
+  return strBytesOfLength(s.length)
+}
+
+/** strBytes of a string of this length (for sizes known before the string exists). */
+export function strBytesOfLength(len: number): number {
+  return (len + 23) & ~7
 }
 
 /** A number stored in an array of tagged values: Smis (32-bit) are free, others a HeapNumber. */

@@ -3,7 +3,7 @@
 // size-based threshold (quicklist node limits, safety limits) converts at Redis's boundaries.
 // lpEncode/lpDecode produce and validate the real bytes for the RDB writer and reader.
 
-import { strBytes } from './heapsize.js'
+import { strBytes, strBytesOfLength } from './heapsize.js'
 
 /** Header (u32 total bytes + u16 element count) and the 0xFF terminator. */
 export const LP_HDR_SIZE = 6
@@ -96,16 +96,61 @@ export function lpBytesOf(entries: readonly string[]): number {
  * mutations go through these methods so `bytes` stays exact. The entries live in `items` from
  * index `head` on: free slots before `head` make unshift and shift O(1) (LPUSH/LPOP on a node
  * of ~1600 entries would otherwise move the whole array each time).
+ *
+ * A listpack loaded from an RDB may stay as its validated bytes (fromBlob) until an entry is first
+ * needed, as Redis keeps listpacks as blobs: a load then builds no entry strings at all, and a
+ * save of an untouched one writes the bytes back as they came.
  */
 export class Listpack {
-  private items: string[]
+  private list: string[]
+  private raw: Buffer | null = null
+  private rawCount = 0
   private head = 0
   bytes: number
-  /** Running sum of the entries' JS string sizes (memory accounting, heapsize.ts). */
+  /** Running sum of the entries' JS string sizes (memory accounting, heapsize.ts), also while a blob. */
   heap: number
 
   constructor(entries: string[] = []) {
-    this.items = entries
+    this.list = entries
+    this.bytes = lpBytesOf(entries)
+    this.heap = heapOf(entries)
+  }
+
+  /**
+   * A listpack kept as bytes that lpWalk validated: count entries whose decoded strings will take
+   * `heap` bytes. The buffer must not change afterwards (clones share it).
+   */
+  static fromBlob(buf: Buffer, count: number, heap: number): Listpack {
+    const lp = new Listpack()
+    lp.raw = buf
+    lp.rawCount = count
+    lp.bytes = buf.length
+    lp.heap = heap
+    return lp
+  }
+
+  /**
+   * The listpack's bytes: the blob it was loaded as, or its entries encoded into a scratch buffer
+   * that stays valid only until the next call (the RDB writer copies them at once).
+   */
+  serialized(): Buffer {
+    return this.raw ?? lpEncodeTemp(this.entries, this.bytes)
+  }
+
+  private get items(): string[] {
+    if (this.raw !== null) this.inflate()
+    return this.list
+  }
+
+  private set items(a: string[]) {
+    this.list = a
+  }
+
+  /** Decodes the blob into entry strings (it was validated when adopted). */
+  private inflate(): void {
+    const entries = lpDecode(this.raw as Buffer)
+    this.raw = null
+    this.list = entries
     this.bytes = lpBytesOf(entries)
     this.heap = heapOf(entries)
   }
@@ -124,13 +169,14 @@ export class Listpack {
 
   /** Adopts an array of entries as they are (the caller keeps `bytes` right). */
   set entries(a: string[]) {
+    this.raw = null
     this.items = a
     this.head = 0
     this.heap = heapOf(a)
   }
 
   get length(): number {
-    return this.items.length - this.head
+    return this.raw !== null ? this.rawCount : this.list.length - this.head
   }
 
   get(i: number): string {
@@ -170,10 +216,12 @@ export class Listpack {
   }
 
   set(i: number, s: string): void {
+    // Read items first: a blob inflates there and recomputes bytes and heap.
+    const items = this.items
     const j = this.head + i
-    this.bytes += lpEntrySize(s) - lpEntrySize(this.items[j])
-    this.heap += strBytes(s) - strBytes(this.items[j])
-    this.items[j] = s
+    this.bytes += lpEntrySize(s) - lpEntrySize(items[j])
+    this.heap += strBytes(s) - strBytes(items[j])
+    items[j] = s
   }
 
   pop(): string {
@@ -212,6 +260,7 @@ export class Listpack {
   }
 
   clone(): Listpack {
+    if (this.raw !== null) return Listpack.fromBlob(this.raw, this.rawCount, this.heap)
     const lp = new Listpack()
     lp.items = this.items.slice(this.head)
     lp.bytes = this.bytes
@@ -357,35 +406,42 @@ export class ListpackError extends Error {
  */
 const SHORT_ENTRY = 13
 
-/** Parses and fully validates listpack bytes (lpValidateIntegrity with deep checks). */
-export function lpDecode(buf: Buffer): string[] {
+/**
+ * Called by lpWalk for entry i: a string entry is buf[from, from + len) with int null; an integer
+ * entry has from = -1 and its value in int.
+ */
+export type LpVisitor = (i: number, from: number, len: number, int: number | bigint | null) => void
+
+/**
+ * Validates listpack bytes entry by entry as lpValidateIntegrity does with deep checks (encodings,
+ * lengths, backlens, the terminator and the header's count), handing each entry to visit without
+ * building a string. Returns the entry count.
+ */
+export function lpWalk(buf: Buffer, visit: LpVisitor): number {
   if (buf.length < LP_EMPTY_BYTES) throw new ListpackError(`${buf.length} bytes is shorter than a header`, 0)
   const total = buf.readUInt32LE(0)
   if (total !== buf.length) throw new ListpackError(`header says ${total} bytes but the blob has ${buf.length}`, 0)
   if (buf[total - 1] !== 0xff) throw new ListpackError('missing the 0xFF terminator', total - 1)
   const declared = buf.readUInt16LE(4)
   const end = total - 1
-  const out: string[] = declared !== LP_HDR_NUMELE_UNKNOWN ? new Array<string>(declared) : []
   let n = 0
-  let text = ''
   let p = LP_HDR_SIZE
   while (p < end) {
     const start = p
     const b = buf[p]
-    let value = ''
+    let int: number | bigint | null = null
     let from = -1
     let len = 0
     if (b < 0x80) {
-      value = String(b)
+      int = b
       p += 1
     } else if (b < 0xc0) {
       len = b & 0x3f
       from = p + 1
     } else if (b < 0xe0) {
       if (start + 2 > end) throw runsPast(start)
-      let u = ((b & 0x1f) << 8) | buf[p + 1]
-      if (u >= 4096) u -= 8192
-      value = String(u)
+      const u = ((b & 0x1f) << 8) | buf[p + 1]
+      int = u >= 4096 ? u - 8192 : u
       p += 2
     } else if (b < 0xf0) {
       if (start + 2 > end) throw runsPast(start)
@@ -397,19 +453,21 @@ export function lpDecode(buf: Buffer): string[] {
       from = p + 5
     } else if (b === 0xf1) {
       if (start + 3 > end) throw runsPast(start)
-      value = String(buf.readInt16LE(p + 1))
+      int = buf.readInt16LE(p + 1)
       p += 3
     } else if (b === 0xf2) {
       if (start + 4 > end) throw runsPast(start)
-      value = String(buf.readIntLE(p + 1, 3))
+      int = buf.readIntLE(p + 1, 3)
       p += 4
     } else if (b === 0xf3) {
       if (start + 5 > end) throw runsPast(start)
-      value = String(buf.readInt32LE(p + 1))
+      int = buf.readInt32LE(p + 1)
       p += 5
     } else if (b === 0xf4) {
       if (start + 9 > end) throw runsPast(start)
-      value = String(buf.readBigInt64LE(p + 1))
+      const big = buf.readBigInt64LE(p + 1)
+      const small = Number(big)
+      int = Number.isSafeInteger(small) ? small : big
       p += 9
     } else {
       throw new ListpackError(`invalid entry encoding byte 0x${b.toString(16)}`, start)
@@ -417,12 +475,6 @@ export function lpDecode(buf: Buffer): string[] {
     if (from >= 0) {
       p = from + len
       if (p > end) throw runsPast(start)
-      if (len < SHORT_ENTRY) {
-        if (text === '') text = buf.latin1Slice(0, end)
-        value = text.slice(from, p)
-      } else {
-        value = buf.latin1Slice(from, p)
-      }
     }
     const l = p - start
     const bl = lpBacklenSize(l)
@@ -435,14 +487,50 @@ export function lpDecode(buf: Buffer): string[] {
     }
     if (stored !== l) throw new ListpackError(`backlen ${stored} does not match the entry length ${l}`, p)
     p += bl
-    if (n < out.length) out[n] = value
-    else out.push(value)
-    n++
+    visit(n++, from, len, int)
   }
   if (declared !== LP_HDR_NUMELE_UNKNOWN && declared !== n) {
     throw new ListpackError(`header counts ${declared} elements but ${n} were found`, 4)
   }
+  return n
+}
+
+/** Parses and fully validates listpack bytes (lpValidateIntegrity with deep checks). */
+export function lpDecode(buf: Buffer): string[] {
+  const declared = buf.length >= LP_EMPTY_BYTES ? buf.readUInt16LE(4) : 0
+  const out: string[] = declared !== LP_HDR_NUMELE_UNKNOWN ? new Array<string>(declared) : []
+  let text = ''
+  lpWalk(buf, (i, from, len, int) => {
+    let value: string
+    if (from < 0) value = String(int)
+    else if (len < SHORT_ENTRY) {
+      if (text === '') text = buf.latin1Slice(0, buf.length - 1)
+      value = text.slice(from, from + len)
+    } else value = buf.latin1Slice(from, from + len)
+    if (i < out.length) out[i] = value
+    else out.push(value)
+  })
   return out
+}
+
+/** Digits (and sign) of an integer entry's text, the length its decoded string will have. */
+export function intTextLength(v: number | bigint): number {
+  if (typeof v === 'bigint') return v.toString().length
+  let n = v < 0 ? 2 : 1
+  for (let a = Math.abs(v); a >= 10; a = Math.floor(a / 10)) n++
+  return n
+}
+
+/** JS heap bytes the decoded entries of a walked listpack take (the Listpack's `heap`). */
+export function lpHeapOf(buf: Buffer): number {
+  let heap = 0
+  lpWalk(buf, (_i, from, len, int) => (heap += lpEntryHeap(from, len, int)))
+  return heap
+}
+
+/** strBytes of the string a walked entry decodes to. */
+export function lpEntryHeap(from: number, len: number, int: number | bigint | null): number {
+  return strBytesOfLength(from < 0 ? intTextLength(int as number | bigint) : len)
 }
 
 function runsPast(start: number): ListpackError {

@@ -6,7 +6,7 @@
 
 import { formatDouble } from '../util/numbers.js'
 import { HashTable } from './hashtable.js'
-import { LP_EMPTY_BYTES, LP_SAFETY_SIZE, lpEntrySize } from './listpack.js'
+import { LP_EMPTY_BYTES, LP_SAFETY_SIZE, lpDecode, lpEntrySize } from './listpack.js'
 import {
   SkipList,
   lexGteMin,
@@ -15,6 +15,7 @@ import {
   scoreGteMin,
   scoreLteMax,
   scoreRangeEmpty,
+  cmpMember,
   type LexRange,
   type ScoreRange,
   type SkipNode,
@@ -70,9 +71,12 @@ function pairBytes(member: string, score: number): number {
 export class ZSetValue implements CollectionValue {
   readonly type = 'zset' as const
   // Listpack encoding: parallel arrays in (score, member) order, and the listpack's byte size.
-  private members: string[] | null = []
-  private scores: number[] | null = []
+  private lpMembers: string[] | null = []
+  private lpScores: number[] | null = []
   private lpBytes = LP_EMPTY_BYTES
+  /** A loaded listpack still held as its validated bytes (see Listpack.fromBlob), and its pairs. */
+  private raw: Buffer | null = null
+  private rawPairs = 0
   // Skiplist encoding.
   private zsl: SkipList | null = null
   private dict: HashTable<SkipNode> | null = null
@@ -119,11 +123,68 @@ export class ZSetValue implements CollectionValue {
     return z
   }
 
+  /**
+   * A listpack zset kept as the bytes it was loaded as until first used: `pairs` members whose
+   * strings will take memberHeap bytes, every score valid and every member unique (the loader
+   * checked). The pairs are put in order when decoded, should the file not have them sorted.
+   */
+  static fromBlob(buf: Buffer, pairs: number, memberHeap: number): ZSetValue {
+    const z = new ZSetValue()
+    z.raw = buf
+    z.rawPairs = pairs
+    z.lpBytes = buf.length
+    z.memberHeap = memberHeap
+    return z
+  }
+
+  private get members(): string[] | null {
+    if (this.raw !== null) this.inflate()
+    return this.lpMembers
+  }
+
+  private set members(v: string[] | null) {
+    this.lpMembers = v
+  }
+
+  private get scores(): number[] | null {
+    if (this.raw !== null) this.inflate()
+    return this.lpScores
+  }
+
+  private set scores(v: number[] | null) {
+    this.lpScores = v
+  }
+
+  private inflate(): void {
+    const flat = lpDecode(this.raw as Buffer)
+    this.raw = null
+    const n = flat.length / 2
+    let ms = new Array<string>(n)
+    let ss = new Array<number>(n)
+    for (let i = 0; i < n; i++) {
+      ms[i] = flat[2 * i]
+      ss[i] = lpScore(parseScore(flat[2 * i + 1]) as number)
+    }
+    if (!isSorted(ms, ss)) {
+      const order = ms.map((_, i) => i).sort((a, b) => ss[a] - ss[b] || cmpMember(ms[a], ms[b]))
+      ms = order.map((i) => ms[i])
+      ss = order.map((i) => ss[i])
+    }
+    this.lpMembers = ms
+    this.lpScores = ss
+  }
+
+  /** The listpack's bytes while it is still the blob it was loaded as, else null. */
+  listpackBlob(): Buffer | null {
+    return this.raw
+  }
+
   encoding(): string {
     return this.zsl === null ? 'listpack' : 'skiplist'
   }
 
   get length(): number {
+    if (this.raw !== null) return this.rawPairs
     return this.zsl === null ? (this.members as string[]).length : this.zsl.length
   }
 
@@ -348,6 +409,7 @@ export class ZSetValue implements CollectionValue {
   }
 
   clone(): ZSetValue {
+    if (this.raw !== null) return ZSetValue.fromBlob(this.raw, this.rawPairs, this.memberHeap)
     const z = new ZSetValue()
     if (this.zsl === null) {
       z.members = (this.members as string[]).slice()
@@ -427,4 +489,25 @@ function lowerBound(n: number, pred: (i: number) => boolean): number {
     else lo = mid + 1
   }
   return lo
+}
+
+/** strtod on a stored score text: decimal or exponent form, inf/-inf; null for anything else (NaN included). */
+export function parseScore(s: string): number | null {
+  if (DECIMAL.test(s)) return Number(s)
+  const l = s.toLowerCase()
+  if (l === 'inf' || l === '+inf' || l === 'infinity') return Infinity
+  if (l === '-inf' || l === '-infinity') return -Infinity
+  return null
+}
+
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i
+
+/** True when (score, member) pairs are in zset order, as a listpack must hold them. */
+export function isSorted(members: readonly string[], scores: readonly number[]): boolean {
+  for (let i = 1; i < members.length; i++) {
+    const a = scores[i - 1]
+    const b = scores[i]
+    if (b < a || (b === a && cmpMember(members[i - 1], members[i]) >= 0)) return false
+  }
+  return true
 }

@@ -6,10 +6,9 @@ import type { Value } from '../../types/value.js'
 import { storeString } from '../../types/string.js'
 import { SetValue } from '../../types/set.js'
 import { intsetEncode } from '../../types/intset.js'
-import { ZSetValue } from '../../types/zset.js'
+import { ZSetValue, isSorted } from '../../types/zset.js'
 import { Listpack, lpBytesOf, lpEncodeTemp } from '../../types/listpack.js'
 import { HashValue, hashLimits } from '../../types/hash.js'
-import { cmpMember } from '../../types/skiplist.js'
 import { ListValue } from '../../types/list.js'
 import type { Config } from '../../server/config.js'
 import type { RdbEncoder } from './writer.js'
@@ -57,6 +56,8 @@ export function writeValue(enc: RdbEncoder, v: Value): void {
     return
   }
   if (v instanceof ZSetValue) {
+    const raw = v.listpackBlob()
+    if (raw !== null) return enc.blob(raw)
     const lp = v.listpackEntries()
     if (lp !== null) return enc.blob(lpEncodeTemp(lp))
     // Highest score first, as Redis writes a skiplist (its loader then inserts at the head).
@@ -68,7 +69,7 @@ export function writeValue(enc: RdbEncoder, v: Value): void {
     return
   }
   if (v instanceof HashValue) {
-    if (v.lp !== null) return enc.blob(lpEncodeTemp(v.lp.entries, v.lp.bytes))
+    if (v.lp !== null) return enc.blob(v.lp.serialized())
     enc.len(v.length)
     for (const [f, val] of v.entries()) {
       enc.str(f)
@@ -82,7 +83,7 @@ export function writeValue(enc: RdbEncoder, v: Value): void {
     enc.len(nodes.length)
     for (const node of nodes) {
       enc.len(K.QUICKLIST_NODE_CONTAINER_PACKED)
-      enc.blob(lpEncodeTemp(node.entries, node.bytes))
+      enc.blob(node.serialized())
     }
     return
   }
@@ -102,8 +103,14 @@ export function buildValue(rv: RdbValue, config: Config, rdbType: number): Value
     case 'set':
       return SetValue.fromMembers(rv.members, config.getInt('set-max-intset-entries'))
     case 'zset': {
-      if (rv.members.length === 0) return null
       const maxEntries = config.getInt('zset-max-listpack-entries')
+      if (rv.blob !== undefined) {
+        if (rv.blob.count === 0) return null
+        const z = ZSetValue.fromBlob(rv.blob.buf, rv.blob.count, rv.blob.heap)
+        if (rv.blob.count > maxEntries) z.convertToSkiplist()
+        return z
+      }
+      if (rv.members.length === 0) return null
       const { members, scores } = rv
       if (rv.listpack && isSorted(members, scores)) {
         return ZSetValue.fromListpack(members, scores, rv.listpackBytes ?? lpBytesOf(rv.listpack), maxEntries)
@@ -112,8 +119,15 @@ export function buildValue(rv: RdbValue, config: Config, rdbType: number): Value
       return ZSetValue.fromEntries(pairs, { maxEntries, maxValue: config.getInt('zset-max-listpack-value') })
     }
     case 'hash': {
-      if (rv.pairs.length === 0) return null
       const limits = hashLimits(config)
+      if (rv.blob !== undefined) {
+        if (rv.blob.count === 0) return null
+        const h = new HashValue()
+        h.lp = Listpack.fromBlob(rv.blob.buf, rv.blob.count * 2, rv.blob.heap)
+        if (rv.blob.count > limits.maxEntries) h.convert()
+        return h
+      }
+      if (rv.pairs.length === 0) return null
       if (rdbType === K.RDB_TYPE_HASH_LISTPACK || rdbType === K.RDB_TYPE_HASH_ZIPLIST) {
         return hashFromListpack(rv.pairs, rv.listpackBytes, limits.maxEntries)
       }
@@ -123,7 +137,9 @@ export function buildValue(rv: RdbValue, config: Config, rdbType: number): Value
       const l = ListValue.create(config.getInt('list-max-listpack-size'))
       const ql = l.ql
       const sizes = rv.nodeBytes
-      if (sizes !== null) {
+      if (rv.blobs !== undefined) {
+        for (const b of rv.blobs) ql.appendNode(Listpack.fromBlob(b.buf, b.count, b.heap))
+      } else if (sizes !== null) {
         // Packed nodes are adopted as stored, as quicklistAppendListpack does on load.
         rv.nodes.forEach((entries, i) => ql.appendNode(adoptListpack(entries, sizes[i])))
       } else {
@@ -149,14 +165,4 @@ function hashFromListpack(pairs: string[], bytes: number | undefined, maxEntries
   h.lp = adoptListpack(pairs, bytes)
   if (pairs.length / 2 > maxEntries) h.convert()
   return h
-}
-
-/** True when (score, member) pairs are in zset order, as a listpack must hold them. */
-function isSorted(members: string[], scores: number[]): boolean {
-  for (let i = 1; i < members.length; i++) {
-    const a = scores[i - 1]
-    const b = scores[i]
-    if (b < a || (b === a && cmpMember(members[i - 1], members[i]) >= 0)) return false
-  }
-  return true
 }

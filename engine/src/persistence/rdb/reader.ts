@@ -11,6 +11,9 @@ import { LzfError, lzfDecompress } from './lzf.js'
 import { BlobError, ziplistDecode, zipmapDecode } from './ziplist.js'
 import { ListpackError, lpDecode } from '../../types/listpack.js'
 import { IntsetError, intsetDecode } from '../../types/intset.js'
+import { parseScore } from '../../types/zset.js'
+import { printable } from '../../util/printable.js'
+import { AdoptError, adoptHashListpack, adoptListNode, adoptZsetListpack, type LpBlob } from './adopt.js'
 import * as K from './constants.js'
 
 /** A corrupt or unsupported file: the message names what failed and the byte offset. */
@@ -65,16 +68,18 @@ export type RdbValue =
   /**
    * `nodes` as stored (one for plain and ziplist lists); `nodeBytes` are the listpack sizes when
    * every node was a packed listpack (QUICKLIST_2), so the loader can adopt them as they are.
+   * With ParseOptions.blobs a QUICKLIST_2 list comes as `blobs` instead, and hash and zset
+   * listpacks as `blob` (their entry arrays then stay empty).
    */
-  | { type: 'list'; nodes: string[][]; nodeBytes: number[] | null }
+  | { type: 'list'; nodes: string[][]; nodeBytes: number[] | null; blobs?: LpBlob[] }
   | { type: 'set'; members: string[] }
   /** Flattened field, value, field, value...; `listpackBytes` when stored as a listpack (type 16). */
-  | { type: 'hash'; pairs: string[]; listpackBytes?: number }
+  | { type: 'hash'; pairs: string[]; listpackBytes?: number; blob?: LpBlob }
   /**
    * `listpack`: the stored (member, score text) entries of a ziplist/listpack zset, in file order;
    * `listpackBytes` when stored as a listpack (type 17).
    */
-  | { type: 'zset'; members: string[]; scores: number[]; listpack?: string[]; listpackBytes?: number }
+  | { type: 'zset'; members: string[]; scores: number[]; listpack?: string[]; listpackBytes?: number; blob?: LpBlob }
 
 /** Elements in a decoded value (a string counts as 1). */
 export function rdbValueLength(v: RdbValue): number {
@@ -82,12 +87,13 @@ export function rdbValueLength(v: RdbValue): number {
     case 'string':
       return 1
     case 'list':
-      return v.nodes.reduce((n, node) => n + node.length, 0)
+      return v.nodes.reduce((n, node) => n + node.length, 0) + (v.blobs?.reduce((n, b) => n + b.count, 0) ?? 0)
     case 'set':
-    case 'zset':
       return v.members.length
+    case 'zset':
+      return v.blob?.count ?? v.members.length
     case 'hash':
-      return v.pairs.length / 2
+      return v.blob?.count ?? v.pairs.length / 2
   }
 }
 
@@ -356,7 +362,19 @@ export class RdbInput {
 export interface ParseOptions {
   /** Verify the CRC-64 footer (rdbchecksum); a zero footer always passes. */
   checksum?: boolean
+  /**
+   * Listpack hashes, zsets and quicklist nodes come out as validated blobs (the values' `blob` and
+   * `blobs`) with empty entry arrays, for a loader that keeps them as bytes (adopt.ts).
+   */
+  blobs?: boolean
+  /**
+   * Key events (and string values) are one object refilled by each next() call, for a consumer
+   * that keeps nothing of an event past the next call: a load then allocates nothing per key.
+   */
+  reuseEvents?: boolean
 }
+
+type KeyEvent = Extract<RdbEvent, { kind: 'key' }>
 
 /** Pull parser over a whole RDB file: `header()` once, then `next()` until an eof event. */
 export class RdbParser {
@@ -365,10 +383,27 @@ export class RdbParser {
   private db = 0
   private done = false
   private readonly checksum: boolean
+  private readonly blobs: boolean
+  private readonly keyEvent: KeyEvent | null = null
+  private readonly stringValue = { type: 'string' as const, value: '' }
 
   constructor(src: ByteSource, opts: ParseOptions = {}) {
     this.input = new RdbInput(src)
     this.checksum = opts.checksum ?? true
+    this.blobs = opts.blobs ?? false
+    if (opts.reuseEvents) {
+      this.keyEvent = {
+        kind: 'key',
+        db: 0,
+        key: '',
+        rdbType: 0,
+        value: this.stringValue,
+        expireAt: 0,
+        idle: -1,
+        freq: -1,
+        offset: 0,
+      }
+    }
   }
 
   /** Bytes consumed so far (after eof: the file's length as far as the RDB goes). */
@@ -452,8 +487,25 @@ export class RdbParser {
           return this.eof()
         default: {
           const key = inp.str()
-          const value = this.value(op, at)
-          return { kind: 'key', db: this.db, key, rdbType: op, value, expireAt, idle, freq, offset: at }
+          const ev = this.keyEvent
+          if (ev === null) {
+            const value = this.value(op, at)
+            return { kind: 'key', db: this.db, key, rdbType: op, value, expireAt, idle, freq, offset: at }
+          }
+          if (op === K.RDB_TYPE_STRING) {
+            this.stringValue.value = inp.str()
+            ev.value = this.stringValue
+          } else {
+            ev.value = this.value(op, at)
+          }
+          ev.db = this.db
+          ev.key = key
+          ev.rdbType = op
+          ev.expireAt = expireAt
+          ev.idle = idle
+          ev.freq = freq
+          ev.offset = at
+          return ev
         }
       }
     }
@@ -491,13 +543,24 @@ export class RdbParser {
 
   /** rdbLoadObject: the value of type `t` whose record starts at `at`. */
   value(t: number, at: number): RdbValue {
-    return readValue(this.input, t, at)
+    return readValue(this.input, t, at, this.blobs)
   }
 }
 
-/** One value of RDB type t (also used for DUMP payloads). */
-export function readValue(inp: RdbInput, t: number, at: number): RdbValue {
+/** One value of RDB type t (also used for DUMP payloads); `blobs` as in ParseOptions. */
+export function readValue(inp: RdbInput, t: number, at: number, blobs = false): RdbValue {
   let blobBytes = 0
+  const adopt = (check: (b: Buffer) => LpBlob): LpBlob => {
+    const start = inp.offset
+    const b = inp.blob()
+    try {
+      return check(b)
+    } catch (e) {
+      if (e instanceof ListpackError) inp.fail(`corrupt listpack: ${e.message}`, start)
+      if (e instanceof AdoptError) inp.fail(e.message, at)
+      throw e
+    }
+  }
   const blob = (decode: (b: Buffer) => string[], what: string): string[] => {
     const start = inp.offset
     const b = inp.blobView()
@@ -569,6 +632,7 @@ export function readValue(inp: RdbInput, t: number, at: number): RdbValue {
     }
     case K.RDB_TYPE_HASH_ZIPLIST:
     case K.RDB_TYPE_HASH_LISTPACK: {
+      if (blobs && t === K.RDB_TYPE_HASH_LISTPACK) return { type: 'hash', pairs: [], blob: adopt(adoptHashListpack) }
       const lp = t === K.RDB_TYPE_HASH_LISTPACK
       const pairs = lp ? blob(lpDecode, 'listpack') : blob(ziplistDecode, 'ziplist')
       if (pairs.length % 2 !== 0) inp.fail('hash with an odd number of entries', at)
@@ -577,6 +641,9 @@ export function readValue(inp: RdbInput, t: number, at: number): RdbValue {
     }
     case K.RDB_TYPE_ZSET_ZIPLIST:
     case K.RDB_TYPE_ZSET_LISTPACK: {
+      if (blobs && t === K.RDB_TYPE_ZSET_LISTPACK) {
+        return { type: 'zset', members: [], scores: [], blob: adopt(adoptZsetListpack) }
+      }
       const flat = t === K.RDB_TYPE_ZSET_ZIPLIST ? blob(ziplistDecode, 'ziplist') : blob(lpDecode, 'listpack')
       if (flat.length % 2 !== 0) inp.fail('zset with an odd number of entries', at)
       const n = flat.length / 2
@@ -601,6 +668,7 @@ export function readValue(inp: RdbInput, t: number, at: number): RdbValue {
       const count = inp.len()
       const nodes: string[][] = []
       let nodeBytes: number[] | null = t === K.RDB_TYPE_LIST_QUICKLIST_2 ? [] : null
+      let lazy: LpBlob[] | null = blobs && t === K.RDB_TYPE_LIST_QUICKLIST_2 ? [] : null
       for (let i = 0; i < count; i++) {
         let container = K.QUICKLIST_NODE_CONTAINER_PACKED
         if (t === K.RDB_TYPE_LIST_QUICKLIST_2) {
@@ -610,8 +678,16 @@ export function readValue(inp: RdbInput, t: number, at: number): RdbValue {
           }
         }
         if (container === K.QUICKLIST_NODE_CONTAINER_PLAIN) {
+          // A plain node (an element of 1 GB or more) sends the whole list down the eager path.
+          if (lazy !== null) for (const node of lazy) nodes.push(lpDecode(node.buf))
+          lazy = null
           nodes.push([inp.str()])
           nodeBytes = null
+          continue
+        }
+        if (lazy !== null) {
+          const node = adopt(adoptListNode)
+          if (node.count > 0) lazy.push(node)
           continue
         }
         const part = t === K.RDB_TYPE_LIST_QUICKLIST ? blob(ziplistDecode, 'ziplist') : blob(lpDecode, 'listpack')
@@ -620,7 +696,7 @@ export function readValue(inp: RdbInput, t: number, at: number): RdbValue {
         nodes.push(part)
         nodeBytes?.push(blobBytes)
       }
-      return { type: 'list', nodes, nodeBytes }
+      return lazy !== null ? { type: 'list', nodes, nodeBytes: null, blobs: lazy } : { type: 'list', nodes, nodeBytes }
     }
     default: {
       const name = K.RDB_TYPE_NAMES[t]
@@ -633,17 +709,6 @@ export function readValue(inp: RdbInput, t: number, at: number): RdbValue {
     }
   }
 }
-
-/** strtod on a stored score: decimal or exponent text, inf/-inf; NaN is refused. */
-function parseScore(s: string): number | null {
-  if (DECIMAL.test(s)) return Number(s)
-  const l = s.toLowerCase()
-  if (l === 'inf' || l === '+inf' || l === 'infinity') return Infinity
-  if (l === '-inf' || l === '-infinity') return -Infinity
-  return null
-}
-
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i
 
 function unique(inp: RdbInput, items: string[], what: string, at: number): string[] {
   if (new Set(items).size !== items.length) inp.fail(`duplicate ${what} detected`, at)
@@ -668,10 +733,6 @@ function moduleName(id: bigint): string {
     v >>= 6n
   }
   return name
-}
-
-function printable(s: string): string {
-  return s.replace(/[^\x20-\x7e]/g, (c) => '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0'))
 }
 
 /** Parses a whole RDB held in memory (small files, tests), returning every event. */

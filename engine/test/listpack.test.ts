@@ -6,6 +6,7 @@ import {
   lpDecode,
   lpEncode,
   lpEncodeTemp,
+  lpEncodeTempWith,
   lpEntryInt,
   lpEntrySize,
   ListpackError,
@@ -191,6 +192,15 @@ describe('listpack bytes', () => {
     for (const hint of [exact.length, exact.length - 3, exact.length + 5, 0]) {
       expect(lpEncode(BOUNDARY_ENTRIES, hint).equals(exact)).toBe(true)
       expect(lpEncodeTemp(BOUNDARY_ENTRIES, hint).equals(exact)).toBe(true)
+      // Entries written one by one (zsets write integral scores as integers without a string).
+      const written = lpEncodeTempWith(hint, BOUNDARY_ENTRIES.length, (w) => {
+        for (const e of BOUNDARY_ENTRIES) {
+          const v = lpEntryInt(e)
+          if (v === null) w.entry(e)
+          else w.int(v)
+        }
+      })
+      expect(written.equals(exact)).toBe(true)
     }
     // Short entries cut from one decoded string and long ones copied come back the same.
     const mixed = ['a', 'x'.repeat(12), 'y'.repeat(13), 'z'.repeat(70), '\x00\xff', '12', 'w'.repeat(5000)]

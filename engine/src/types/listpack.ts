@@ -291,10 +291,13 @@ let scratch = Buffer.allocUnsafeSlow(0)
  * writer): the view is valid only until the next call, and a snapshot allocates nothing per key.
  */
 export function lpEncodeTemp(entries: readonly string[], size?: number): Buffer {
-  return encodeSized(entries, size, (n) => {
-    if (scratch.length < n) scratch = Buffer.allocUnsafeSlow(Math.max(n, 2 * scratch.length, 64 * 1024))
-    return scratch.subarray(0, n)
-  })
+  return encodeSized(entries, size, scratchOf)
+}
+
+/** The first n bytes of the scratch buffer, grown as needed. */
+function scratchOf(n: number): Buffer {
+  if (scratch.length < n) scratch = Buffer.allocUnsafeSlow(Math.max(n, 2 * scratch.length, 64 * 1024))
+  return scratch.subarray(0, n)
 }
 
 function encodeSized(entries: readonly string[], size: number | undefined, alloc: (n: number) => Buffer): Buffer {
@@ -306,76 +309,160 @@ function encodeSized(entries: readonly string[], size: number | undefined, alloc
 
 /** Writes the listpack into buf; false when buf is not exactly its size (nothing past buf is touched). */
 function encodeInto(buf: Buffer, entries: readonly string[]): boolean {
-  const total = buf.length
-  if (total < LP_EMPTY_BYTES) return false
-  buf.writeUInt32LE(total, 0)
-  buf.writeUInt16LE(entries.length < LP_HDR_NUMELE_UNKNOWN ? entries.length : LP_HDR_NUMELE_UNKNOWN, 4)
-  let p = LP_HDR_SIZE
-  for (let i = 0; i < entries.length; i++) {
-    const s = entries[i]
-    const start = p
-    const v = lpEntryInt(s)
-    const l = v === null ? strEncodedLen(s.length) : intEncodedLen(v)
-    if (p + l + lpBacklenSize(l) >= total) return false
-    if (v === null) {
-      const len = s.length
-      if (len < 64) {
-        buf[p++] = 0x80 | len
-      } else if (len < 4096) {
-        buf[p++] = 0xe0 | (len >> 8)
-        buf[p++] = len & 0xff
-      } else {
-        buf[p++] = 0xf0
-        buf.writeUInt32LE(len, p)
-        p += 4
-      }
-      if (len <= 32) {
-        // A byte loop beats Buffer#write's call overhead for the many short entries.
-        for (let k = 0; k < len; k++) buf[p++] = s.charCodeAt(k)
-      } else {
-        p += buf.latin1Write(s, p, len)
-      }
-    } else if (typeof v === 'bigint') {
-      buf[p++] = 0xf4
-      buf.writeBigInt64LE(v, p)
-      p += 8
-    } else {
-      switch (l) {
-        case 1:
-          buf[p++] = v
-          break
-        case 2: {
-          const u = v < 0 ? 8192 + v : v
-          buf[p++] = 0xc0 | (u >> 8)
-          buf[p++] = u & 0xff
-          break
-        }
-        case 3:
-          buf[p++] = 0xf1
-          buf.writeInt16LE(v, p)
-          p += 2
-          break
-        case 4:
-          buf[p++] = 0xf2
-          buf.writeIntLE(v, p, 3)
-          p += 3
-          break
-        case 5:
-          buf[p++] = 0xf3
-          buf.writeInt32LE(v, p)
-          p += 4
-          break
-        default:
-          buf[p++] = 0xf4
-          buf.writeBigInt64LE(BigInt(v), p)
-          p += 8
-      }
-    }
-    p = writeBacklen(buf, p, p - start)
+  const w = writer.start(buf)
+  for (let i = 0; i < entries.length; i++) w.entry(entries[i])
+  return w.finish(entries.length)
+}
+
+/**
+ * Writes entries one by one into a buffer that must be exactly the listpack's size; an entry that
+ * would not fit marks the write failed instead of touching anything past the buffer.
+ */
+export class LpWriter {
+  private buf: Buffer = Buffer.alloc(0)
+  private p = 0
+  private ok = true
+  /** Only counting bytes (measure()): nothing is written. */
+  private counting = false
+
+  start(buf: Buffer): this {
+    this.buf = buf
+    this.p = LP_HDR_SIZE
+    this.ok = buf.length >= LP_EMPTY_BYTES
+    this.counting = false
+    return this
   }
-  if (p !== total - 1) return false
-  buf[p] = 0xff
-  return true
+
+  /** Starts a pass that only counts: size() is then the listpack's exact size. */
+  measure(): this {
+    this.p = LP_HDR_SIZE
+    this.ok = true
+    this.counting = true
+    return this
+  }
+
+  size(): number {
+    return this.p + LP_EOF_SIZE
+  }
+
+  /** A string entry, stored as an integer when it is canonical int64 text (lpStringToInt64). */
+  entry(s: string): void {
+    const v = lpEntryInt(s)
+    if (v !== null) this.int(v)
+    else this.text(s)
+  }
+
+  /** An integer entry (the 7/13/16/24/32/64-bit forms). */
+  int(v: number | bigint): void {
+    const l = intEncodedLen(v)
+    if (!this.fits(l)) return
+    const buf = this.buf
+    let p = this.p
+    const start = p
+    if (typeof v === 'bigint' || l === 9) {
+      buf[p++] = 0xf4
+      buf.writeBigInt64LE(BigInt(v), p)
+      p += 8
+    } else if (l === 1) {
+      buf[p++] = v
+    } else if (l === 2) {
+      const u = v < 0 ? 8192 + v : v
+      buf[p++] = 0xc0 | (u >> 8)
+      buf[p++] = u & 0xff
+    } else if (l === 3) {
+      buf[p++] = 0xf1
+      buf.writeInt16LE(v, p)
+      p += 2
+    } else if (l === 4) {
+      buf[p++] = 0xf2
+      buf.writeIntLE(v, p, 3)
+      p += 3
+    } else {
+      buf[p++] = 0xf3
+      buf.writeInt32LE(v, p)
+      p += 4
+    }
+    this.p = writeBacklen(buf, p, p - start)
+  }
+
+  /** A string entry from bytes (the caller knows they are not canonical integer text). */
+  bytes(b: Uint8Array, len: number): void {
+    if (!this.fits(strEncodedLen(len))) return
+    let p = this.header(len)
+    for (let k = 0; k < len; k++) this.buf[p++] = b[k]
+    this.p = writeBacklen(this.buf, p, p - this.p)
+  }
+
+  /** Writes a string entry's header at p; returns where its bytes go. */
+  private header(len: number): number {
+    const buf = this.buf
+    let p = this.p
+    if (len < 64) {
+      buf[p++] = 0x80 | len
+    } else if (len < 4096) {
+      buf[p++] = 0xe0 | (len >> 8)
+      buf[p++] = len & 0xff
+    } else {
+      buf[p++] = 0xf0
+      buf.writeUInt32LE(len, p)
+      p += 4
+    }
+    return p
+  }
+
+  private text(s: string): void {
+    const len = s.length
+    if (!this.fits(strEncodedLen(len))) return
+    const buf = this.buf
+    const start = this.p
+    let p = this.header(len)
+    if (len <= 32) {
+      // A byte loop beats Buffer#write's call overhead for the many short entries.
+      for (let k = 0; k < len; k++) buf[p++] = s.charCodeAt(k)
+    } else {
+      p += buf.latin1Write(s, p, len)
+    }
+    this.p = writeBacklen(buf, p, p - start)
+  }
+
+  /** Whether an entry of encoded length l (plus its backlen) fits before the terminator. */
+  private fits(l: number): boolean {
+    if (this.counting) {
+      this.p += l + lpBacklenSize(l)
+      return false
+    }
+    if (this.ok && this.p + l + lpBacklenSize(l) < this.buf.length) return true
+    this.ok = false
+    return false
+  }
+
+  /** Writes the header and terminator; false when the entries did not fill the buffer exactly. */
+  finish(count: number): boolean {
+    const buf = this.buf
+    if (!this.ok || this.p !== buf.length - 1) return false
+    buf.writeUInt32LE(buf.length, 0)
+    buf.writeUInt16LE(count < LP_HDR_NUMELE_UNKNOWN ? count : LP_HDR_NUMELE_UNKNOWN, 4)
+    buf[this.p] = 0xff
+    return true
+  }
+}
+
+const writer = new LpWriter()
+
+/**
+ * A listpack of `count` entries written by fill into the shared scratch buffer (as lpEncodeTemp),
+ * for callers that produce entries without an array of them. `size` is the expected size; a wrong
+ * one only costs a counting pass and a second write.
+ */
+export function lpEncodeTempWith(size: number, count: number, fill: (w: LpWriter) => void): Buffer {
+  let buf = scratchOf(size)
+  fill(writer.start(buf))
+  if (writer.finish(count)) return buf
+  fill(writer.measure())
+  buf = scratchOf(writer.size())
+  fill(writer.start(buf))
+  if (!writer.finish(count)) throw new Error('listpack size mismatch')
+  return buf
 }
 
 function writeBacklen(buf: Buffer, p: number, l: number): number {

@@ -4,9 +4,9 @@
 // to its node. Every query is expressed in 0-based ascending ranks so the commands need not know
 // the encoding. Conversion to skiplist is one-way while the key lives.
 
-import { formatDouble } from '../util/numbers.js'
+import { formatDouble, writeExactDecimal } from '../util/numbers.js'
 import { HashTable } from './hashtable.js'
-import { LP_EMPTY_BYTES, LP_SAFETY_SIZE, lpDecode, lpEntrySize } from './listpack.js'
+import { LP_EMPTY_BYTES, LP_SAFETY_SIZE, lpDecode, lpEncodeTempWith, lpEntrySize } from './listpack.js'
 import {
   SkipList,
   lexGteMin,
@@ -44,6 +44,9 @@ const ZSET_BYTES = objectBytes(7)
 const SKIPLIST_BYTES = objectBytes(6) + objectBytes(5) + 4 * exactArrayBytes(32)
 /** Per skiplist node: the object, a boxed score, forward and span arrays at the mean 4/3 levels. */
 const SKIPNODE_BYTES = objectBytes(5) + 16 + 2 * exactArrayBytes(0) + Math.round((2 * WORD * 4) / 3)
+
+/** Scratch for a score's text written without a string (serializedListpack). */
+const scoreDigits = new Uint8Array(48)
 
 /** double2ll's range: integral scores within ±LLONG_MAX/2 are stored as listpack integers. */
 const LP_INT_SCORE_MAX = 4611686018427387904
@@ -170,13 +173,11 @@ export class ZSetValue implements CollectionValue {
       ms = order.map((i) => ms[i])
       ss = order.map((i) => ss[i])
     }
+    let bytes = LP_EMPTY_BYTES
+    for (let i = 0; i < n; i++) bytes += pairBytes(ms[i], ss[i])
     this.lpMembers = ms
     this.lpScores = ss
-  }
-
-  /** The listpack's bytes while it is still the blob it was loaded as, else null. */
-  listpackBlob(): Buffer | null {
-    return this.raw
+    this.lpBytes = bytes
   }
 
   encoding(): string {
@@ -188,17 +189,28 @@ export class ZSetValue implements CollectionValue {
     return this.zsl === null ? (this.members as string[]).length : this.zsl.length
   }
 
-  /** Listpack entries (member, score text, ...) while listpack-encoded, for the RDB writer; else null. */
-  listpackEntries(): string[] | null {
+  /**
+   * The listpack bytes (member, score, ...) while listpack-encoded, for the RDB writer, else null:
+   * the loaded blob as it came, or the pairs written into a scratch buffer valid until the next
+   * call. Integral scores go in as integers without a string, so a snapshot allocates little.
+   */
+  serializedListpack(): Buffer | null {
     if (this.zsl !== null) return null
+    if (this.raw !== null) return this.raw
     const ms = this.members as string[]
     const ss = this.scores as number[]
-    const out = new Array<string>(ms.length * 2)
-    for (let i = 0; i < ms.length; i++) {
-      out[2 * i] = ms[i]
-      out[2 * i + 1] = lpScoreText(ss[i])
-    }
-    return out
+    return lpEncodeTempWith(this.lpBytes, ms.length * 2, (w) => {
+      for (let i = 0; i < ms.length; i++) {
+        w.entry(ms[i])
+        if (Number.isSafeInteger(ss[i])) {
+          w.int(ss[i])
+        } else {
+          const n = writeExactDecimal(ss, i, scoreDigits)
+          if (n >= 0) w.bytes(scoreDigits, n)
+          else w.entry(lpScoreText(ss[i]))
+        }
+      }
+    })
   }
 
   score(m: string): number | undefined {

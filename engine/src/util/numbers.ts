@@ -72,6 +72,48 @@ function exactShortest(v: number): string | null {
   return Number.isInteger(v * 2 ** frac) ? s : null
 }
 
+/**
+ * Writes formatDouble(v) as latin1 bytes into out without making a string, for the common scores
+ * it can do exactly: |v| < 2^30 with at most 20 binary fraction digits and at most 15 significant
+ * decimal digits (a decimal of up to 15 digits is the only one of its length that rounds to its
+ * double, so its exact expansion is also the shortest round-trip text %.17g and String() print).
+ * Returns the length, or -1 for any other value (out must hold 48 bytes). The value is read as
+ * values[i] here rather than passed, so a non-integral double is not boxed on its way in.
+ */
+export function writeExactDecimal(values: readonly number[], i: number, out: Uint8Array): number {
+  const v = values[i]
+  const a = Math.abs(v)
+  if (!(a >= 1e-4 && a < 1073741824) || !Number.isInteger(a * 1048576)) return -1
+  let n = 0
+  if (v < 0) out[n++] = 45
+  let int = Math.floor(a)
+  let frac = a - int
+  // Integer digits, written backwards then reversed.
+  const from = n
+  do {
+    out[n++] = 48 + (int % 10)
+    int = Math.floor(int / 10)
+  } while (int > 0)
+  for (let i = from, j = n - 1; i < j; i++, j--) {
+    const t = out[i]
+    out[i] = out[j]
+    out[j] = t
+  }
+  let significant = a >= 1 ? n - from : 0
+  if (frac > 0) {
+    out[n++] = 46
+    // Each step is exact: the fraction keeps at most 20 bits and gains at most 4 integer bits.
+    while (frac > 0) {
+      frac *= 10
+      const d = Math.floor(frac)
+      frac -= d
+      out[n++] = 48 + d
+      if (significant > 0 || d > 0) significant++
+    }
+  }
+  return significant <= 15 ? n : -1
+}
+
 /** Formats a double as Redis's addReplyDouble / zset scores ("%.17g", inf, -inf, nan). */
 export function formatDouble(v: number): string {
   if (v === Infinity) return 'inf'

@@ -7,7 +7,7 @@ import { storeString } from '../../types/string.js'
 import { SetValue } from '../../types/set.js'
 import { intsetEncode } from '../../types/intset.js'
 import { ZSetValue, isSorted } from '../../types/zset.js'
-import { Listpack, lpBytesOf, lpEncodeTemp } from '../../types/listpack.js'
+import { Listpack, lpBytesOf } from '../../types/listpack.js'
 import { HashValue, hashLimits } from '../../types/hash.js'
 import { ListValue } from '../../types/list.js'
 import type { Config } from '../../server/config.js'
@@ -56,10 +56,8 @@ export function writeValue(enc: RdbEncoder, v: Value): void {
     return
   }
   if (v instanceof ZSetValue) {
-    const raw = v.listpackBlob()
-    if (raw !== null) return enc.blob(raw)
-    const lp = v.listpackEntries()
-    if (lp !== null) return enc.blob(lpEncodeTemp(lp))
+    const lp = v.serializedListpack()
+    if (lp !== null) return enc.blob(lp)
     // Highest score first, as Redis writes a skiplist (its loader then inserts at the head).
     enc.len(v.length)
     v.walk(v.length - 1, true, (m, score) => {

@@ -230,7 +230,14 @@ export class RdbEncoder {
     this.byte(0xc3)
     this.len(clen)
     this.len(n)
-    this.bytes(lzfOut.subarray(0, clen))
+    if (clen > this.chunkSize) {
+      this.bytes(lzfOut.subarray(0, clen))
+    } else {
+      // Copied straight from the scratch output: a snapshot allocates no view per value.
+      this.room(clen)
+      lzfOut.copy(this.buf, this.pos, 0, clen)
+      this.pos += clen
+    }
     return true
   }
 

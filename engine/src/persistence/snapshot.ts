@@ -20,10 +20,14 @@ export interface SnapshotSink {
 
 /**
  * CPU budget of one walk slice while clients are active, and while the server is idle (ms). A
- * command that arrives during a slice waits for its end, so busy slices stay a fraction of a
- * command round trip; between slices the loop polls sockets (the walk resumes via setImmediate).
+ * command that arrives during a slice waits for its end, so a busy slice takes a quarter of the
+ * time the loop spent on other work since the last one, between BUSY_MIN and BUSY_MAX: light
+ * traffic (a GET per turn) sees at most BUSY_MIN_SLICE_MS added, while heavy pipelined work (long
+ * turns) still leaves the walk a fair share. Between slices the loop polls sockets.
  */
-const BUSY_SLICE_MS = 0.2
+const BUSY_MIN_SLICE_MS = 0.05
+const BUSY_MAX_SLICE_MS = 0.2
+const BUSY_SHARE = 0.25
 const IDLE_SLICE_MS = 4
 /** The server counts as idle once no command has run for this long (ms). */
 const IDLE_AFTER_MS = 20
@@ -168,6 +172,8 @@ export class SnapshotManager {
   private lastCommands = -1
   private lastActive = 0
   private readonly tick = (): void => this.runSlices()
+  /** When the last slice ended (performance.now()). */
+  private lastSliceEnd = 0
 
   constructor(private readonly srv: Server) {
     // Slices run right after beforeSleep has written the turn's replies (nextTick from inside
@@ -222,13 +228,15 @@ export class SnapshotManager {
     if (cmds !== this.lastCommands) this.lastActive = now
     this.lastCommands = cmds
     const idle = now - this.lastActive > IDLE_AFTER_MS
-    const deadline = now + (idle ? IDLE_SLICE_MS : BUSY_SLICE_MS)
+    const busySlice = Math.min(BUSY_MAX_SLICE_MS, Math.max(BUSY_MIN_SLICE_MS, (now - this.lastSliceEnd) * BUSY_SHARE))
+    const deadline = now + (idle ? IDLE_SLICE_MS : busySlice)
     let more = false
     for (const snap of [...this.running]) {
       if (snap.sink.congested()) continue
       if (snap.slice(deadline)) snap.finish()
       else if (!snap.sink.congested()) more = true
     }
+    this.lastSliceEnd = performance.now()
     if (more) this.wake()
   }
 }

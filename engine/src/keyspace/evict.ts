@@ -41,7 +41,10 @@ export function idleSeconds(clock: number, field: number): number {
   return clock >= lru ? clock - lru : clock + (LRU_CLOCK_MAX - lru)
 }
 
-/** 1/256ths of the LRU clock's second elapsed `ms` into it; a clock cron has not advanced yet stops at 255. */
+/**
+ * 1/256ths of the LRU clock's second elapsed `ms` into it. Cron moves the clock on: until it does,
+ * accesses after the second's end stay at its last 1/256 (the whole seconds must stay Redis's).
+ */
 function lruFraction(ms: number): number {
   const f = ms * 0.256
   return f < 255 ? (f > 0 ? Math.floor(f) : 0) : 255
@@ -140,7 +143,10 @@ export class Evictor {
   private tenacityUs = 500
   private decayTime = 1
   private logFactor = 10
-  /** The time scores are taken at, set by clockNow(): now in ticks (LRU 1/256 s, LFU 1/256 min), unwrapped and as the field's 32 (LRU) or 24 (LFU) bits hold it. */
+  /**
+   * The time scores are taken at (clockNow): now in ticks of 1/256 s (LRU) or minute (LFU), whole,
+   * and wrapped as a field's 32 (LRU) or 24 (LFU) time bits hold it.
+   */
   private nowTicks = 0
   private nowWrapped = 0
 

@@ -301,7 +301,9 @@ function debug(c: Client, argv: string[], srv: Server): void {
     }
     const v = c.db.dict.vals[slot]
     const enc = typeof v === 'object' && v ? v.encoding() : typeof v === 'number' ? 'int' : 'embstr'
-    c.status(`Value at:0x0 refcount:1 encoding:${enc} serializedlength:0 lru:${c.db.dict.lru[slot]} lru_seconds_idle:0`)
+    c.status(
+      `Value at:0x0 refcount:1 encoding:${enc} serializedlength:0 lru:${c.db.dict.lru[slot] & 0xffffff} lru_seconds_idle:0`,
+    )
   } else if (sub === 'change-repl-id' && argv.length === 2) {
     c.ok()
   } else if (debugExtensions.has(sub)) {

@@ -4,6 +4,13 @@
 // and evict its best candidate; random policies pick a random key round-robin across dbs. Eviction
 // stops after its `maxmemory-eviction-tenacity` time budget and resumes on later loop turns.
 // Also here: the LRU clock arithmetic and the LFU logarithmic counter (object.c, db.c).
+//
+// A key's LRU/LFU field (Dict.lru) holds Redis's 24-bit robj.lru in its low 24 bits: the LRU clock
+// in seconds, or the LFU's last-access minutes << 8 | counter. The top 8 bits, which robj.lru
+// lacks, refine the last access to 1/256 of that second (LRU) or minute (LFU). Only the eviction
+// pool ranks by them: a whole cache can turn over within a few seconds, and with whole seconds the
+// samples of one second tie and the pool keeps whichever came first. Everything Redis reports
+// (OBJECT IDLETIME / FREQ, RDB IDLE / FREQ, DEBUG OBJECT) reads the low 24 bits.
 
 import { performance } from 'node:perf_hooks'
 import type { Server } from '../server/server.js'
@@ -16,6 +23,8 @@ const EVPOOL_SIZE = 16
 /** LFU_INIT_VAL: the counter a new key starts with, so it is not evicted before it can be used. */
 export const LFU_INIT_VAL = 5
 const LRU_CLOCK_MAX = 0xffffff
+/** The weight of the fine part in the top 8 bits of a key's field (2^24). */
+const FINE = 0x1000000
 /** The eviction time budget is checked every this many evicted keys. */
 const CHECK_EVERY = 16
 
@@ -27,8 +36,34 @@ export const EVICT_FAIL = 2
 export type EvictResult = typeof EVICT_OK | typeof EVICT_RUNNING | typeof EVICT_FAIL
 
 /** estimateObjectIdleTime in seconds: the 24-bit LRU clock, allowing for one wrap. */
-export function idleSeconds(clock: number, lru: number): number {
+export function idleSeconds(clock: number, field: number): number {
+  const lru = field & LRU_CLOCK_MAX
   return clock >= lru ? clock - lru : clock + (LRU_CLOCK_MAX - lru)
+}
+
+/**
+ * 1/256ths of the LRU clock's second elapsed `ms` into it. Cron moves the clock on: until it does,
+ * accesses after the second's end stay at its last 1/256 (the whole seconds must stay Redis's).
+ */
+function lruFraction(ms: number): number {
+  const f = ms * 0.256
+  return f < 255 ? (f > 0 ? Math.floor(f) : 0) : 255
+}
+
+/** The field of a key accessed now under an LRU (or no) policy: the LRU clock, refined to 1/256 s. */
+export function lruStamp(clock: number, msIntoSecond: number): number {
+  return clock + lruFraction(msIntoSecond) * FINE
+}
+
+/** Unix time in LFU ticks of 1/256 minute. */
+function lfuTicks(nowMs: number): number {
+  return Math.floor((nowMs * 64) / 15000)
+}
+
+/** The field of a key accessed now under an LFU policy, before its counter is added. */
+function lfuStamp(nowMs: number): number {
+  const ticks = lfuTicks(nowMs)
+  return (ticks & 255) * FINE + ((ticks >>> 8) & 0xffff) * 256
 }
 
 /** LFUGetTimeInMinutes: 16 bits of unix minutes. */
@@ -41,7 +76,7 @@ function lfuMinutes(nowMs: number): number {
  * counter loses one per `lfu-decay-time` minutes elapsed, without being stored back.
  */
 export function lfuDecrAndReturn(field: number, decayTime: number, nowMs: number): number {
-  const ldt = field >>> 8
+  const ldt = (field >>> 8) & 0xffff
   const counter = field & 255
   const now = lfuMinutes(nowMs)
   const elapsed = now >= ldt ? now - ldt : 65535 - ldt + now
@@ -65,13 +100,28 @@ export function evictionTimeLimitUs(tenacity: number): number {
 
 interface PoolEntry {
   key: string | null
-  /** Higher is a better candidate: idle ms (LRU), 255 − frequency (LFU), or earliness of expiry (TTL). */
-  idle: number
+  /**
+   * Higher is a better candidate, and stays comparable as time passes: minus the last access in
+   * LRU ticks (LRU); 255 − frequency, ties to the least recent access (LFU); minus the expiry (TTL).
+   */
+  score: number
   db: number
+  /** Where the key was, and the field (LRU/LFU) or expiry (TTL) it was scored by. */
+  slot: number
+  seen: number
 }
 
+/** Weight of the LFU counter in a score, above any access time in LFU ticks (2^40 ticks ≈ 8,000 years). */
+const LFU_COUNTER_WEIGHT = 2 ** 40
+
 export class Evictor {
-  private readonly pool: PoolEntry[] = Array.from({ length: EVPOOL_SIZE }, () => ({ key: null, idle: 0, db: 0 }))
+  private readonly pool: PoolEntry[] = Array.from({ length: EVPOOL_SIZE }, () => ({
+    key: null,
+    score: 0,
+    db: 0,
+    slot: 0,
+    seen: 0,
+  }))
   /** Round-robin db cursor of the random policies. */
   private nextDb = 0
   /** The last run stopped on its time budget while still over the limit. */
@@ -93,6 +143,12 @@ export class Evictor {
   private tenacityUs = 500
   private decayTime = 1
   private logFactor = 10
+  /**
+   * The time scores are taken at (clockNow): now in ticks of 1/256 s (LRU) or minute (LFU), whole,
+   * and wrapped as a field's 32 (LRU) or 24 (LFU) time bits hold it.
+   */
+  private nowTicks = 0
+  private nowWrapped = 0
 
   constructor(private readonly srv: Server) {
     const cfg = srv.config
@@ -121,9 +177,9 @@ export class Evictor {
   /** updateLFU for a key being accessed (slot ≥ 0) or created (slot −1): decay, log-increment, restamp. */
   private lfuTouch(d: Dict, slot: number): number {
     const now = this.srv.now()
-    if (slot < 0) return (lfuMinutes(now) << 8) | LFU_INIT_VAL
+    if (slot < 0) return lfuStamp(now) + LFU_INIT_VAL
     const counter = lfuLogIncr(lfuDecrAndReturn(d.lru[slot], this.decayTime, now), this.logFactor, Math.random())
-    return (lfuMinutes(now) << 8) | counter
+    return lfuStamp(now) + counter
   }
 
   /** used_memory and its parts (measures the writes of this loop turn first). */
@@ -193,23 +249,23 @@ export class Evictor {
     let used = this.memory().total
     if (used <= max) return EVICT_OK
     if (this.scoring === 'none') return EVICT_FAIL
-    const start = performance.now()
     const limitMs = this.tenacityUs / 1000
+    // The time budget runs from the first key freed: most commands need only that one, and a clock
+    // read costs about as much as sampling a key.
+    let start = 0
     let keysFreed = 0
     for (;;) {
       const slot = this.scoring === 'random' ? this.pickRandom() : this.pickFromPool()
       if (slot < 0) return EVICT_FAIL
       const db = this.victimDb as Db
-      // Every slot was measured by memory() above, so its size is what the eviction frees.
-      used -= db.dict.mem[slot]
+      const d = db.dict
+      // memory() above measured every slot, so what the table holds less is what the eviction freed.
+      const held = d.memTotal + d.overheadBytes()
       this.evictKey(db, slot)
-      keysFreed++
-      if (used <= max) {
-        // The tables' own bookkeeping moved a little too: confirm with the exact figure.
-        used = this.memory().total
-        if (used <= max) return EVICT_OK
-      }
-      if (keysFreed % CHECK_EVERY === 0 && performance.now() - start > limitMs) return EVICT_RUNNING
+      used -= held - d.memTotal - d.overheadBytes()
+      if (used <= max) return EVICT_OK
+      if (++keysFreed === 1) start = performance.now()
+      else if (keysFreed % CHECK_EVERY === 0 && performance.now() - start > limitMs) return EVICT_RUNNING
     }
   }
 
@@ -238,11 +294,17 @@ export class Evictor {
     return -1
   }
 
-  /** Refills the pool from every db until its best entry names a live, eligible key: its slot (db in victimDb), or −1. */
+  /**
+   * Refills the pool from every db until its best entry names a live, eligible key that was not
+   * accessed since it was scored: its slot (db in victimDb), or −1. An entry whose key was accessed
+   * meanwhile is scored again and filed anew, where Redis would evict it on its stale idle time.
+   */
   private pickFromPool(): number {
     const dbs = this.srv.keyspace.dbs
     const allkeys = this.allkeys
+    const pool = this.pool
     for (;;) {
+      this.clockNow()
       let total = 0
       for (const db of dbs) {
         const size = allkeys ? db.size : db.dict.volatileCount
@@ -252,41 +314,80 @@ export class Evictor {
       }
       if (total === 0) return -1
       for (let k = EVPOOL_SIZE - 1; k >= 0; k--) {
-        const e = this.pool[k]
-        if (e.key === null) continue
-        const db = dbs[e.db]
-        const slot = db.dict.slotOf(e.key)
+        const e = pool[k]
+        const key = e.key
+        if (key === null) continue
         e.key = null
-        if (slot >= 0 && (allkeys || db.dict.expires[slot] !== 0)) {
-          this.victimDb = db
-          return slot
+        const db = dbs[e.db]
+        const d = db.dict
+        const slot = d.keys[e.slot] === key ? e.slot : d.slotOf(key)
+        if (slot < 0 || (!allkeys && d.expires[slot] === 0)) continue
+        if (this.seen(d, slot) !== e.seen) {
+          this.file(db, slot)
+          k = EVPOOL_SIZE
+          continue
         }
+        this.victimDb = db
+        return slot
       }
     }
+  }
+
+  /** Takes the time the next scores are relative to. */
+  private clockNow(): void {
+    const srv = this.srv
+    if (this.scoring === 'lru') {
+      const fraction = lruFraction(srv.now() - srv.lruSecondMs)
+      this.nowTicks = (srv.lruSecondMs / 1000) * 256 + fraction
+      this.nowWrapped = srv.lruClock * 256 + fraction
+    } else if (this.scoring === 'lfu') {
+      this.nowTicks = lfuTicks(srv.now())
+      this.nowWrapped = this.nowTicks % FINE
+    }
+  }
+
+  /** What a slot's score is computed from: its LRU/LFU field, or its expiry under volatile-ttl. */
+  private seen(d: Dict, slot: number): number {
+    return this.scoring === 'ttl' ? d.expires[slot] : d.lru[slot]
   }
 
   /** evictionPoolPopulate: scores `maxmemory-samples` random keys of db and files them in the pool. */
   private populate(db: Db, allkeys: boolean): void {
     const d = db.dict
-    const scoring = this.scoring
-    const clock = this.srv.lruClock
-    const now = this.srv.now()
     for (let n = 0; n < this.samples; n++) {
       const slot = allkeys ? d.randomSlot() : d.randomVolatileSlot()
       if (slot < 0) return
-      let idle: number
-      if (scoring === 'lru') idle = idleSeconds(clock, d.lru[slot]) * 1000
-      else if (scoring === 'lfu') idle = 255 - lfuDecrAndReturn(d.lru[slot], this.decayTime, now)
-      else idle = Number.MAX_SAFE_INTEGER - d.expires[slot]
-      this.insert(d.keys[slot] as string, idle, db.id)
+      this.file(db, slot)
     }
   }
 
-  /** The pool stays sorted by idle ascending; a full pool drops its worst entry for a better key. */
-  private insert(key: string, idle: number, dbId: number): void {
+  /** Scores the key in slot (at clockNow's time) and files it in the pool. */
+  private file(db: Db, slot: number): void {
+    const d = db.dict
+    const field = d.lru[slot]
+    let score: number
+    let seen = field
+    if (this.scoring === 'lru') {
+      // Age in 1/256 s from the field's 24 + 8 bits (wrapping every 194 days, as Redis's clock).
+      const age = (this.nowWrapped - ((field & LRU_CLOCK_MAX) * 256 + (field >>> 24))) >>> 0
+      score = age - this.nowTicks
+    } else if (this.scoring === 'lfu') {
+      // Age in 1/256 minute from the 16 minute bits and the top 8 (wrapping every 45 days, as Redis's).
+      const age = (this.nowWrapped - (((field >>> 8) & 0xffff) * 256 + (field >>> 24))) & 0xffffff
+      const counter = lfuDecrAndReturn(field, this.decayTime, this.srv.now())
+      score = (255 - counter) * LFU_COUNTER_WEIGHT + age - this.nowTicks
+    } else {
+      seen = d.expires[slot]
+      score = -seen
+    }
+    this.insert(d.keys[slot] as string, score, db.id, slot, seen)
+  }
+
+  /** The pool stays sorted by score ascending; a full pool drops its worst entry for a better key. */
+  private insert(key: string, score: number, dbId: number, slot: number, seen: number): void {
     const pool = this.pool
     let k = 0
-    while (k < EVPOOL_SIZE && pool[k].key !== null && pool[k].idle < idle) k++
+    while (k < EVPOOL_SIZE && pool[k].key !== null && pool[k].score < score) k++
     if (k === 0 && pool[EVPOOL_SIZE - 1].key !== null) return
     if (k < EVPOOL_SIZE && pool[k].key === null) {
       // An empty entry: take it.
@@ -304,8 +405,10 @@ export class Evictor {
     }
     const e = pool[k]
     e.key = key
-    e.idle = idle
+    e.score = score
     e.db = dbId
+    e.slot = slot
+    e.seen = seen
   }
 }
 

@@ -15,7 +15,7 @@ import { Keyspace } from '../keyspace/keyspace.js'
 import type { Db, KeyspaceContext } from '../keyspace/db.js'
 import type { Dict } from '../keyspace/dict.js'
 import { ActiveExpire } from '../keyspace/expire.js'
-import { installEviction } from '../keyspace/evict.js'
+import { installEviction, lruStamp } from '../keyspace/evict.js'
 import { CommandTable, type Command } from '../commands/table.js'
 import { registerAll } from '../commands/index.js'
 import { CORE_SECTIONS, type InfoProvider } from './info.js'
@@ -96,6 +96,8 @@ export class Server implements KeyspaceContext {
   private clockOffset = this.cmdTime - performance.now()
   /** LRU clock in seconds, 24 bits, as server.lruclock. */
   lruClock = Math.floor(Date.now() / 1000) & 0xffffff
+  /** Unix ms at which the LRU clock's second began: access stamps refine the clock from it (evict.ts). */
+  lruSecondMs = Math.floor(Date.now() / 1000) * 1000
   /** Under an LFU policy, the eviction module's updateLFU (the access stamp is then a counter). */
   lfu: ((dict: Dict, slot: number) => number) | null = null
   readonly monitors = new Set<Client>()
@@ -199,7 +201,7 @@ export class Server implements KeyspaceContext {
   }
 
   accessStamp(dict: Dict, slot: number): number {
-    return this.lfu === null ? this.lruClock : this.lfu(dict, slot)
+    return this.lfu === null ? lruStamp(this.lruClock, this.cmdTime - this.lruSecondMs) : this.lfu(dict, slot)
   }
 
   expiryPaused(): boolean {
@@ -580,6 +582,7 @@ export class Server implements KeyspaceContext {
     const now = Date.now()
     this.cmdTime = now
     this.lruClock = Math.floor(now / 1000) & 0xffffff
+    this.lruSecondMs = Math.floor(now / 1000) * 1000
     this.stats.sample(now)
     if (this.activeExpireEnabled) this.activeExpire.slowCycle()
     if (this.timeoutSecs > 0) {

@@ -3,7 +3,9 @@
 // arrives over the network is fed through a MessagePort the worker reads with
 // receiveMessageOnPort, sleeping on an Atomics signal while it is empty: the RDB is validated while
 // it streams in. Modes: `stream` (validate bytes posted by the parent), `file` (validate and
-// report on a file), `replay` (walk a file and hand out RESTORE payloads in batches on request).
+// report on a file), `replay` (walk a file and hand out RESTORE payloads in batches on request),
+// `serve` (stay up and run the `stream` requests posted to it one after another, so that a console
+// running backups does not pay for a new thread and a cold reader each time).
 
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads'
 import { FileSource, RdbError, type ByteSource } from '../persistence/rdb/reader.js'
@@ -11,6 +13,7 @@ import { RecordReader, inspectRdb, type InspectOptions, type KeyRecord, type Rdb
 
 export type WorkerRequest =
   | { mode: 'stream'; port: MessagePort; signal: SharedArrayBuffer; opts: InspectOptions }
+  | { mode: 'serve' }
   | { mode: 'file'; path: string; opts: InspectOptions }
   | {
       mode: 'replay'
@@ -144,8 +147,14 @@ function replay(req: Extract<WorkerRequest, { mode: 'replay' }>): RdbSummary {
   }
 }
 
-function run(req: WorkerRequest): RdbSummary {
-  if (req.mode === 'stream') return inspectRdb(new PortSource(req.port, new Int32Array(req.signal)), req.opts)
+function run(req: Exclude<WorkerRequest, { mode: 'serve' }>): RdbSummary {
+  if (req.mode === 'stream') {
+    try {
+      return inspectRdb(new PortSource(req.port, new Int32Array(req.signal)), req.opts)
+    } finally {
+      req.port.close()
+    }
+  }
   if (req.mode === 'replay') return replay(req)
   const src = new FileSource(req.path)
   try {
@@ -155,9 +164,15 @@ function run(req: WorkerRequest): RdbSummary {
   }
 }
 
-try {
-  post({ t: 'done', summary: run(workerData as WorkerRequest) })
-} catch (e) {
-  if (e instanceof RdbError) post({ t: 'error', message: e.reason, offset: e.offset })
-  else post({ t: 'error', message: (e as Error).message, offset: null })
+function answer(req: Exclude<WorkerRequest, { mode: 'serve' }>): void {
+  try {
+    post({ t: 'done', summary: run(req) })
+  } catch (e) {
+    if (e instanceof RdbError) post({ t: 'error', message: e.reason, offset: e.offset })
+    else post({ t: 'error', message: (e as Error).message, offset: null })
+  }
 }
+
+const first = workerData as WorkerRequest
+if (first.mode === 'serve') parentPort!.on('message', answer)
+else answer(first)

@@ -71,11 +71,16 @@ class Reader {
   }
 }
 
+/**
+ * Bytes the socket reads ahead of the consumer: the payload keeps flowing while a block is hashed
+ * and written, instead of the server stalling on a full socket whenever the consumer is busy.
+ */
+const READ_AHEAD = 8 << 20
+
 function open(ep: SyncEndpoint): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const s = ep.tls
-      ? tlsConnect({ ...ep.tls, host: ep.host, port: ep.port }, () => resolve(s))
-      : netConnect({ host: ep.host, port: ep.port }, () => resolve(s))
+    const where = { host: ep.host, port: ep.port, readableHighWaterMark: READ_AHEAD }
+    const s = ep.tls ? tlsConnect({ ...ep.tls, ...where }, () => resolve(s)) : netConnect(where, () => resolve(s))
     s.once('error', reject)
   })
 }
@@ -149,19 +154,35 @@ async function* exactly(src: AsyncGenerator<Buffer>, size: number): AsyncGenerat
   throw new Error(`the transfer ended ${left} bytes early`)
 }
 
-/** Diskless form: everything before the mark; the last EOF_MARK bytes are held back until known. */
+/**
+ * Diskless form: everything before the mark. The bytes that could still be the start of the mark
+ * are held back until the next chunk shows whether they are; whole chunks pass through uncopied
+ * (only the few bytes around each chunk boundary are joined to look for a mark straddling it).
+ */
 async function* untilMark(src: AsyncGenerator<Buffer>, mark: Buffer): AsyncGenerator<Buffer> {
-  let tail = Buffer.alloc(0)
+  let held = Buffer.alloc(0)
   for await (const c of src) {
-    const joined = tail.length ? Buffer.concat([tail, c]) : c
-    const at = joined.indexOf(mark)
-    if (at >= 0) {
-      if (at > 0) yield joined.subarray(0, at)
+    const k = Math.min(held.length, EOF_MARK - 1)
+    const edge = Buffer.concat([held.subarray(held.length - k), c.subarray(0, EOF_MARK - 1)])
+    const e = edge.indexOf(mark)
+    if (e >= 0 && e < k) {
+      if (held.length - k + e > 0) yield held.subarray(0, held.length - k + e)
       return
     }
-    const keep = Math.min(EOF_MARK - 1, joined.length)
-    if (joined.length > keep) yield joined.subarray(0, joined.length - keep)
-    tail = Buffer.from(joined.subarray(joined.length - keep))
+    const at = c.indexOf(mark)
+    if (at >= 0) {
+      if (held.length) yield held
+      if (at > 0) yield c.subarray(0, at)
+      return
+    }
+    if (c.length >= EOF_MARK - 1) {
+      if (held.length) yield held
+      held = c
+    } else {
+      // A chunk too short to hold the rest of a mark: keep joining the tail.
+      if (held.length > k) yield held.subarray(0, held.length - k)
+      held = Buffer.concat([held.subarray(held.length - k), c])
+    }
   }
   throw new Error('the transfer ended before its end mark')
 }

@@ -4,6 +4,7 @@
 
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Redis } from 'ioredis'
@@ -34,6 +35,8 @@ import { Scheduler } from './scheduler.js'
 import { openRdbTransfer } from './sync-client.js'
 import { openTarget } from './targets.js'
 import { inspectFile } from './rdb-worker.js'
+import { crc64 } from '../../../engine/src/persistence/rdb/crc64.js'
+import { parseRdbBuffer } from '../../../engine/src/persistence/rdb/reader.js'
 
 const WORKER = resolve('out/engine/tools/rdb-worker.js')
 const SERVER = resolve('engine/bin/strata-server.mjs')
@@ -398,6 +401,82 @@ describe('backups', () => {
     expect(() => restore.run(plain.session, { conn, mode: 'replace', pattern: '*', dbs: [] })).toThrow(/cannot start/)
     await restore.closeAll()
     rr.close()
+  })
+})
+
+/** A primary that answers the replication handshake with `payload` in the `$<len>` form. */
+async function fakePrimary(): Promise<{ port: number; payload: Buffer; close(): Promise<void> }> {
+  const fake = {
+    port: 0,
+    payload: Buffer.alloc(0),
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  }
+  const server = createServer((sock) => {
+    // The client waits for each reply before its next command, so one read is one command.
+    sock.on('data', (d) => {
+      if (!d.includes('PSYNC')) return void sock.write('+OK\r\n')
+      sock.write(`+FULLRESYNC ${'0'.repeat(40)} 0\r\n$${fake.payload.length}\r\n`)
+      sock.end(fake.payload)
+    })
+    sock.on('error', () => {})
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  fake.port = (server.address() as AddressInfo).port
+  return fake
+}
+
+describe('backup validation', () => {
+  it('a stream that is cut, fails its CRC-64 or its structure is refused at backup; damage inside a value is refused at verify', async () => {
+    const src = await startServer(['--rdbcompression', 'no'])
+    const c = await client(src.port)
+    await c.hset('h', 'a', '1', 'b', 'two')
+    await c.set('s', 'hello')
+    c.disconnect()
+    const parts: Buffer[] = []
+    for await (const p of (await openRdbTransfer({ host: '127.0.0.1', port: src.port })).chunks) parts.push(p)
+    await src.close()
+    const good = Buffer.concat(parts)
+    const h = parseRdbBuffer(good).events.find((e) => e.kind === 'key' && e.key === 'h')!
+    expect(h).toMatchObject({ rdbType: 16 })
+    // The listpack: after the type byte, the key's length byte, the key and the blob's length byte.
+    const lp = (h as { offset: number }).offset + 4
+    const fixed = (edit: (b: Buffer) => void) => {
+      const b = Buffer.from(good)
+      edit(b)
+      crc64(b.subarray(0, b.length - 8))
+        .bytes()
+        .copy(b, b.length - 8)
+      return b
+    }
+    const fake = await fakePrimary()
+    const rr = rig()
+    const conn = rr.addServer('fake', fake.port)
+    const local = rr.localTarget()
+    const refused: [Buffer, RegExp][] = [
+      [Buffer.concat([good.subarray(0, -1), Buffer.from([good.at(-1)! ^ 1])]), /Invalid RDB: RDB checksum mismatch/],
+      [good.subarray(0, good.length - 10), /Invalid RDB: unexpected end of file/],
+      [
+        fixed((b) => b.writeUInt32LE(b.readUInt32LE(lp) + 1, lp)),
+        /Invalid RDB: corrupt listpack: header says \d+ bytes but the blob has \d+ \(at byte \d+\)/,
+      ],
+    ]
+    for (const [payload, why] of refused) {
+      fake.payload = payload
+      await expect(rr.backups.start(conn, local).done).rejects.toThrow(why)
+    }
+    expect(rr.backups.catalog.backups().map((b) => b.status)).toEqual(['failed', 'failed', 'failed'])
+    expect(await rr.backups.store(local).list()).toEqual([])
+    // A bad entry encoding inside the listpack passes the structure walk; restore's full parse refuses it.
+    fake.payload = fixed((b) => (b[lp + 6] = 0xf5))
+    const e = await rr.backups.start(conn, local).done
+    expect(e).toMatchObject({ status: 'good', keys: { '0': 2 } })
+    const restore = rr.restore()
+    const v = await restore.open({ kind: 'backup', id: e.id })
+    expect(v).toMatchObject({ phase: 'invalid', verify: { shaMatch: true } })
+    expect(v.error).toMatch(/Invalid RDB: corrupt listpack: .*invalid entry encoding byte 0xf5/)
+    await restore.closeAll()
+    rr.close()
+    await fake.close()
   })
 })
 

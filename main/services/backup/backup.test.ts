@@ -404,19 +404,38 @@ describe('backups', () => {
   })
 })
 
-/** A primary that answers the replication handshake with `payload` in the `$<len>` form. */
-async function fakePrimary(): Promise<{ port: number; payload: Buffer; close(): Promise<void> }> {
-  const fake = {
+interface FakePrimary {
+  port: number
+  payload: Buffer
+  /** Send the diskless `$EOF:<mark>` form, the payload and mark cut at these offsets, one write each. */
+  eofCuts: number[] | null
+  close(): Promise<void>
+}
+
+/** A primary that answers the replication handshake with `payload`. */
+async function fakePrimary(): Promise<FakePrimary> {
+  const fake: FakePrimary = {
     port: 0,
     payload: Buffer.alloc(0),
+    eofCuts: null,
     close: () => new Promise<void>((r) => server.close(() => r())),
   }
   const server = createServer((sock) => {
+    sock.setNoDelay(true)
     // The client waits for each reply before its next command, so one read is one command.
-    sock.on('data', (d) => {
+    sock.on('data', async (d) => {
       if (!d.includes('PSYNC')) return void sock.write('+OK\r\n')
-      sock.write(`+FULLRESYNC ${'0'.repeat(40)} 0\r\n$${fake.payload.length}\r\n`)
-      sock.end(fake.payload)
+      sock.write(`+FULLRESYNC ${'0'.repeat(40)} 0\r\n`)
+      if (!fake.eofCuts) return void sock.end(`$${fake.payload.length}\r\n` + fake.payload.toString('latin1'), 'latin1')
+      const mark = 'm'.repeat(40)
+      sock.write(`$EOF:${mark}\r\n`)
+      const all = Buffer.concat([fake.payload, Buffer.from(mark)])
+      const cuts = [0, ...fake.eofCuts, all.length]
+      for (let i = 1; i < cuts.length; i++) {
+        sock.write(all.subarray(cuts[i - 1], cuts[i]))
+        await new Promise((r) => setTimeout(r, 5))
+      }
+      sock.end()
     })
     sock.on('error', () => {})
   })
@@ -469,12 +488,23 @@ describe('backup validation', () => {
     // A bad entry encoding inside the listpack passes the structure walk; restore's full parse refuses it.
     fake.payload = fixed((b) => (b[lp + 6] = 0xf5))
     const e = await rr.backups.start(conn, local).done
-    expect(e).toMatchObject({ status: 'good', keys: { '0': 2 } })
+    expect(e).toMatchObject({ status: 'good', keys: { '0': 2 }, sha256: sha(fake.payload) })
     const restore = rr.restore()
     const v = await restore.open({ kind: 'backup', id: e.id })
     expect(v).toMatchObject({ phase: 'invalid', verify: { shaMatch: true } })
     expect(v.error).toMatch(/Invalid RDB: corrupt listpack: .*invalid entry encoding byte 0xf5/)
     await restore.closeAll()
+    // The diskless form with the end mark cut across reads, one byte into it and mid-way.
+    fake.payload = good
+    for (const cuts of [
+      [good.length - 30, good.length + 1],
+      [5, good.length - 1, good.length + 20],
+    ]) {
+      fake.eofCuts = cuts
+      const d = await rr.backups.start(conn, local).done
+      expect(d.sha256).toBe(sha(good))
+      expect((await objectBytes(rr, local, d.key)).equals(good)).toBe(true)
+    }
     rr.close()
     await fake.close()
   })

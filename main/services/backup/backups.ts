@@ -14,7 +14,7 @@ import type { Connections } from '../connections.js'
 import type { SecretStore } from '../secrets.js'
 import { Catalog, targetView, type CatalogEntry, type TargetRow } from './catalog.js'
 import { expired, type RetentionPolicy } from './retention.js'
-import { StreamValidator, sharedBlocks, type RdbSummary } from './rdb-worker.js'
+import { StreamValidator, type RdbSummary } from './rdb-worker.js'
 import { openRdbTransfer, type SyncEndpoint } from './sync-client.js'
 import { openTarget, type TargetConfig, type TargetStore } from './targets.js'
 
@@ -24,8 +24,6 @@ type Emit = <E extends keyof Events>(event: E, payload: Events[E]) => void
 export const SAFETY_TARGET = 'safety'
 /** Safety backups (taken before each restore) kept per connection; older ones are pruned. */
 export const SAFETY_KEEP = 5
-/** Bytes per block of a running backup: hashed, written and validated a block at a time. */
-const BLOCK = 1 << 20
 
 /** The sidecar stored next to each backup: enough to rebuild its catalog row. */
 export interface Sidecar {
@@ -342,7 +340,7 @@ export class BackupService {
         const hash = createHash('sha256')
         let summary: RdbSummary | null = null
         async function* checked(): AsyncGenerator<Buffer> {
-          for await (const c of sharedBlocks(transfer.chunks, BLOCK)) {
+          for await (const c of transfer.chunks) {
             hash.update(c)
             bytes += c.length
             const wait = v.push(c)

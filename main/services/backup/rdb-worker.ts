@@ -198,30 +198,6 @@ export class StreamValidator {
   }
 }
 
-/**
- * Regroups a stream's chunks into blocks of `size` bytes (the last one shorter) in shared memory: one
- * copy, after which the target and the worker read the same block, and every later stage (hash,
- * file write, message to the worker) runs once per block instead of once per network read.
- */
-export async function* sharedBlocks(src: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer> {
-  let block = Buffer.from(new SharedArrayBuffer(size))
-  let used = 0
-  for await (const c of src) {
-    let at = 0
-    while (at < c.length) {
-      const n = c.copy(block, used, at)
-      used += n
-      at += n
-      if (used === size) {
-        yield block
-        block = Buffer.from(new SharedArrayBuffer(size))
-        used = 0
-      }
-    }
-  }
-  if (used) yield block.subarray(0, used)
-}
-
 /** Validates a whole file; with `report`, the memory report too. */
 export async function inspectFile(script: string, path: string, opts: InspectOptions = {}): Promise<RdbSummary> {
   const run = start(script, { mode: 'file', path, opts })

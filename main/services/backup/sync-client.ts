@@ -2,7 +2,8 @@
 // connection has a password, `REPLCONF capa eof` and `rdb-only 1`, then `PSYNC ? -1` (SYNC on
 // servers that refuse PSYNC). The server answers with a point-in-time RDB either as `$<len>` or,
 // diskless, as `$EOF:<40-byte mark>` … `<mark>`; newlines it sends while preparing are skipped.
-// The payload comes out as an async iterable of chunks with the socket's own backpressure.
+// The payload comes out as an async iterable of blocks of shared memory (read straight into them
+// over plain TCP), read ahead of the consumer up to READ_AHEAD, with backpressure beyond it.
 
 import { connect as netConnect, type Socket } from 'node:net'
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls'
@@ -27,6 +28,7 @@ export interface RdbTransfer {
   form: 'len' | 'eof'
   /** Payload size for the `$<len>` form. */
   size: number | null
+  /** The payload in blocks of shared memory, up to BLOCK bytes each; nothing changes them later. */
   chunks: AsyncIterable<Buffer>
 }
 
@@ -72,27 +74,156 @@ class Reader {
 }
 
 /**
- * Bytes the socket reads ahead of the consumer: the payload keeps flowing while a block is hashed
- * and written, instead of the server stalling on a full socket whenever the consumer is busy.
+ * Bytes read ahead of the consumer: the payload keeps flowing while a block is hashed and written,
+ * instead of the server stalling on a full socket whenever the consumer is busy.
  */
 const READ_AHEAD = 8 << 20
+/** Size of the shared-memory blocks the payload comes out in. */
+const BLOCK = 1 << 20
 
-function open(ep: SyncEndpoint): Promise<Socket> {
+const newBlock = () => Buffer.from(new SharedArrayBuffer(BLOCK))
+
+/**
+ * Plain TCP reads land straight in shared-memory blocks (net's `onread` with a buffer generator),
+ * each read coming out as a view of its block: no allocation per read, and the worker that
+ * validates the payload reads the very bytes the target writes, without a copy.
+ */
+class BlockReads implements AsyncIterator<Buffer> {
+  sock: Socket | null = null
+  private block = newBlock()
+  private used = 0
+  private readonly views: Buffer[] = []
+  private queued = 0
+  private paused = false
+  private ended = false
+  private error: Error | null = null
+  private wake: (() => void) | null = null
+
+  /** Where the next read goes: the rest of the current block. */
+  readonly target = (): Buffer => this.block.subarray(this.used)
+
+  /** A read of n bytes landed at `used`; false pauses the socket while too much waits. */
+  readonly landed = (n: number): boolean => {
+    this.views.push(this.block.subarray(this.used, this.used + n))
+    this.used += n
+    if (this.used === BLOCK) {
+      this.block = newBlock()
+      this.used = 0
+    }
+    this.queued += n
+    this.wakeUp()
+    this.paused = this.queued >= READ_AHEAD
+    return !this.paused
+  }
+
+  watch(sock: Socket): void {
+    this.sock = sock
+    sock.on('end', () => this.finish(null))
+    sock.on('close', () => this.finish(null))
+    sock.on('error', (e) => this.finish(e))
+  }
+
+  private finish(e: Error | null): void {
+    this.error ??= e
+    this.ended = true
+    this.wakeUp()
+  }
+
+  private wakeUp(): void {
+    this.wake?.()
+    this.wake = null
+  }
+
+  async next(): Promise<IteratorResult<Buffer>> {
+    for (;;) {
+      const v = this.views.shift()
+      if (v) {
+        this.queued -= v.length
+        if (this.paused && this.queued < READ_AHEAD / 2) {
+          this.paused = false
+          this.sock?.resume()
+        }
+        return { value: v, done: false }
+      }
+      if (this.error) throw this.error
+      if (this.ended) return { value: undefined, done: true }
+      await new Promise<void>((r) => (this.wake = r))
+    }
+  }
+}
+
+/** The socket and its reads: shared-memory views for plain TCP, the stream's own chunks for TLS. */
+function open(ep: SyncEndpoint): Promise<{ sock: Socket; reads: AsyncIterator<Buffer> }> {
   return new Promise((resolve, reject) => {
-    const where = { host: ep.host, port: ep.port, readableHighWaterMark: READ_AHEAD }
-    const s = ep.tls ? tlsConnect({ ...ep.tls, ...where }, () => resolve(s)) : netConnect(where, () => resolve(s))
+    if (ep.tls) {
+      const where = { ...ep.tls, host: ep.host, port: ep.port, readableHighWaterMark: READ_AHEAD }
+      const s = tlsConnect(where, () => resolve({ sock: s, reads: s[Symbol.asyncIterator]() }))
+      s.once('error', reject)
+      return
+    }
+    const reads = new BlockReads()
+    const s = netConnect(
+      { host: ep.host, port: ep.port, onread: { buffer: reads.target, callback: reads.landed } },
+      () => resolve({ sock: s, reads }),
+    )
+    reads.watch(s)
     s.once('error', reject)
   })
 }
 
+/**
+ * Regroups the payload into blocks of shared memory: consecutive views of one block (plain TCP)
+ * are joined back without a copy; other chunks (TLS, or pieces joined while looking for the end
+ * mark) are copied into fresh blocks.
+ */
+async function* blocks(src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let run: Buffer | null = null
+  let copied: { block: Buffer; used: number } | null = null
+  for await (const c of src) {
+    if (c.buffer instanceof SharedArrayBuffer) {
+      if (copied) {
+        yield copied.block.subarray(0, copied.used)
+        copied = null
+      }
+      if (run && run.buffer === c.buffer && run.byteOffset + run.length === c.byteOffset)
+        run = Buffer.from(c.buffer, run.byteOffset, run.length + c.length)
+      else {
+        if (run) yield run
+        run = c
+      }
+      if (run.byteOffset + run.length === run.buffer.byteLength) {
+        yield run
+        run = null
+      }
+      continue
+    }
+    if (run) {
+      yield run
+      run = null
+    }
+    for (let at = 0; at < c.length;) {
+      copied ??= { block: newBlock(), used: 0 }
+      const n = c.copy(copied.block, copied.used, at)
+      copied.used += n
+      at += n
+      if (copied.used === BLOCK) {
+        yield copied.block
+        copied = null
+      }
+    }
+  }
+  if (run) yield run
+  if (copied) yield copied.block.subarray(0, copied.used)
+}
+
 /** Opens the transfer; the returned chunks end exactly at the RDB's last byte. */
 export async function openRdbTransfer(ep: SyncEndpoint, o: SyncOptions = {}): Promise<RdbTransfer> {
-  const sock = await open(ep)
+  const { sock, reads } = await open(ep)
   sock.setNoDelay(true)
   sock.setTimeout(o.idleTimeoutMs ?? 60_000, () => sock.destroy(new Error('the server stopped sending (timeout)')))
   const onAbort = () => sock.destroy(new Error('cancelled'))
   o.signal?.addEventListener('abort', onAbort, { once: true })
-  const reader = new Reader(sock[Symbol.asyncIterator]() as AsyncIterator<Buffer>)
+  const reader = new Reader(reads)
   const ask = async (...args: string[]) => {
     sock.write(command(...args))
     return reader.line()
@@ -125,7 +256,7 @@ export async function openRdbTransfer(ep: SyncEndpoint, o: SyncOptions = {}): Pr
     if (mark && mark.length !== EOF_MARK) throw new Error('Malformed $EOF mark from the server')
     const size = eof ? null : Number(reply.slice(1))
     if (!eof && (!Number.isSafeInteger(size) || size! < 0)) throw new Error(`Bad payload length ${reply}`)
-    const chunks = eof ? untilMark(reader.rest(), mark!) : exactly(reader.rest(), size!)
+    const chunks = blocks(eof ? untilMark(reader.rest(), mark!) : exactly(reader.rest(), size!))
     async function* guarded(): AsyncGenerator<Buffer> {
       try {
         yield* chunks

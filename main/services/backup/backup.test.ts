@@ -4,7 +4,9 @@
 
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer, type AddressInfo } from 'node:net'
+import { createServer, type AddressInfo, type Socket } from 'node:net'
+import { createServer as createTlsServer } from 'node:tls'
+import { execFileSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Redis } from 'ioredis'
@@ -177,6 +179,8 @@ describe('backups', () => {
       expect(t.form).toBe(capaEof ? 'eof' : 'len')
       const chunks: Buffer[] = []
       for await (const c of t.chunks) chunks.push(c)
+      // Read straight into shared memory, for the validation worker to read without a copy.
+      expect(chunks.every((c) => c.buffer instanceof SharedArrayBuffer)).toBe(true)
       const file = join(tmpdir(), `strata-sync-${process.pid}-${capaEof}.rdb`)
       writeFileSync(file, Buffer.concat(chunks))
       summaries.push(await inspectFile(WORKER, file))
@@ -412,15 +416,15 @@ interface FakePrimary {
   close(): Promise<void>
 }
 
-/** A primary that answers the replication handshake with `payload`. */
-async function fakePrimary(): Promise<FakePrimary> {
+/** A primary that answers the replication handshake with `payload` (over TLS with `tlsKeys`). */
+async function fakePrimary(tlsKeys?: { key: Buffer; cert: Buffer }): Promise<FakePrimary> {
   const fake: FakePrimary = {
     port: 0,
     payload: Buffer.alloc(0),
     eofCuts: null,
     close: () => new Promise<void>((r) => server.close(() => r())),
   }
-  const server = createServer((sock) => {
+  const serve = (sock: Socket) => {
     sock.setNoDelay(true)
     // The client waits for each reply before its next command, so one read is one command.
     sock.on('data', async (d) => {
@@ -438,7 +442,8 @@ async function fakePrimary(): Promise<FakePrimary> {
       sock.end()
     })
     sock.on('error', () => {})
-  })
+  }
+  const server = tlsKeys ? createTlsServer(tlsKeys, serve) : createServer(serve)
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   fake.port = (server.address() as AddressInfo).port
   return fake
@@ -507,6 +512,40 @@ describe('backup validation', () => {
     }
     rr.close()
     await fake.close()
+  })
+
+  it('a TLS transfer comes out in the same shared-memory blocks, byte for byte', async () => {
+    if (!requireProgram('openssl')) return
+    const dir = mkdtempSync(join(tmpdir(), 'strata-tls-'))
+    const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')]
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1'].concat([
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+      ]),
+      { stdio: 'ignore' },
+    )
+    const fake = await fakePrimary({ key: readFileSync(key), cert: readFileSync(cert) })
+    fake.payload = randomBytes(3 << 20)
+    for (const cuts of [null, [100, fake.payload.length + 3]]) {
+      fake.eofCuts = cuts
+      const t = await openRdbTransfer({
+        host: '127.0.0.1',
+        port: fake.port,
+        tls: { ca: readFileSync(cert), servername: '127.0.0.1', checkServerIdentity: () => undefined },
+      })
+      const parts: Buffer[] = []
+      for await (const c of t.chunks) parts.push(c)
+      expect(parts.every((c) => c.buffer instanceof SharedArrayBuffer && c.length <= 1 << 20)).toBe(true)
+      expect(Buffer.concat(parts).equals(fake.payload)).toBe(true)
+    }
+    await fake.close()
+    rmSync(dir, { recursive: true, force: true })
   })
 })
 

@@ -14,48 +14,59 @@ const INTSET_HEADER = 8
 /** zllen / numele when the count no longer fits the header (the entries must be walked). */
 const COUNT_UNKNOWN = 0xffff
 
-type Fail = (what: string, message: string) => never
+/** A compact blob that fails its header check, at the offset of the blob's length. */
+function corrupt(inp: RdbInput, at: number, what: string, message: string): never {
+  return inp.fail(`corrupt ${what}: ${message}`, at)
+}
 
 /** Entries of a ziplist by its header, -1 when too many for it. */
-function ziplist(inp: RdbInput, fail: Fail): number {
+function ziplist(inp: RdbInput): number {
+  const at = inp.offset
+  const fail = (m: string) => corrupt(inp, at, 'ziplist', m)
   const b = inp.blobEdges(ZIPLIST_HEADER)
-  if (b.length < ZIPLIST_HEADER + 1) fail('ziplist', `${b.length} bytes is shorter than a header`)
+  if (b.length < ZIPLIST_HEADER + 1) fail(`${b.length} bytes is shorter than a header`)
   const zlbytes = b.head.readUInt32LE(0)
   const zltail = b.head.readUInt32LE(4)
-  if (zlbytes !== b.length) fail('ziplist', `header says ${zlbytes} bytes but the blob has ${b.length}`)
-  if (b.last !== 0xff) fail('ziplist', 'missing the 0xFF terminator')
-  if (zltail < ZIPLIST_HEADER || zltail >= b.length) fail('ziplist', `tail offset ${zltail} is outside the blob`)
+  if (zlbytes !== b.length) fail(`header says ${zlbytes} bytes but the blob has ${b.length}`)
+  if (b.last !== 0xff) fail('missing the 0xFF terminator')
+  if (zltail < ZIPLIST_HEADER || zltail >= b.length) fail(`tail offset ${zltail} is outside the blob`)
   const n = b.head.readUInt16LE(8)
   return n === COUNT_UNKNOWN ? -1 : n
 }
 
 /** Entries of a listpack by its header, -1 when too many for it. */
-function listpack(inp: RdbInput, fail: Fail): number {
+function listpack(inp: RdbInput): number {
+  const at = inp.offset
+  const fail = (m: string) => corrupt(inp, at, 'listpack', m)
   const b = inp.blobEdges(LISTPACK_HEADER)
-  if (b.length < LISTPACK_HEADER + 1) fail('listpack', `${b.length} bytes is shorter than a header`)
+  if (b.length < LISTPACK_HEADER + 1) fail(`${b.length} bytes is shorter than a header`)
   const total = b.head.readUInt32LE(0)
-  if (total !== b.length) fail('listpack', `header says ${total} bytes but the blob has ${b.length}`)
-  if (b.last !== 0xff) fail('listpack', 'missing the 0xFF terminator')
+  if (total !== b.length) fail(`header says ${total} bytes but the blob has ${b.length}`)
+  if (b.last !== 0xff) fail('missing the 0xFF terminator')
   const n = b.head.readUInt16LE(4)
   return n === COUNT_UNKNOWN ? -1 : n
 }
 
-function intset(inp: RdbInput, fail: Fail): number {
+function intset(inp: RdbInput): number {
+  const at = inp.offset
+  const fail = (m: string) => corrupt(inp, at, 'intset', m)
   const b = inp.blobEdges(INTSET_HEADER)
-  if (b.length < INTSET_HEADER) fail('intset', `${b.length} bytes is shorter than a header`)
+  if (b.length < INTSET_HEADER) fail(`${b.length} bytes is shorter than a header`)
   const width = b.head.readUInt32LE(0)
   const n = b.head.readUInt32LE(4)
-  if (width !== 2 && width !== 4 && width !== 8) fail('intset', `unknown integer width ${width}`)
+  if (width !== 2 && width !== 4 && width !== 8) fail(`unknown integer width ${width}`)
   if (INTSET_HEADER + width * n !== b.length)
-    fail('intset', `header says ${n} integers of ${width} bytes but the blob has ${b.length} bytes`)
+    fail(`header says ${n} integers of ${width} bytes but the blob has ${b.length} bytes`)
   return n
 }
 
 /** Pairs of a zipmap by its header, -1 when too many for it. */
-function zipmap(inp: RdbInput, fail: Fail): number {
+function zipmap(inp: RdbInput): number {
+  const at = inp.offset
+  const fail = (m: string) => corrupt(inp, at, 'zipmap', m)
   const b = inp.blobEdges(1)
-  if (b.length < 2) fail('zipmap', `${b.length} bytes is shorter than a header`)
-  if (b.last !== 0xff) fail('zipmap', 'missing the 0xFF terminator')
+  if (b.length < 2) fail(`${b.length} bytes is shorter than a header`)
+  if (b.last !== 0xff) fail('missing the 0xFF terminator')
   return b.head[0] < 254 ? b.head[0] : -1
 }
 
@@ -71,12 +82,6 @@ function pairs(inp: RdbInput, entries: number, type: string, at: number): number
  * returns its elements as its headers give them, or -1 when only its entries would tell.
  */
 export function skimValue(inp: RdbInput, t: number, at: number): number {
-  let blobAt = 0
-  const fail: Fail = (what, message) => inp.fail(`corrupt ${what}: ${message}`, blobAt)
-  const blob = (read: (inp: RdbInput, fail: Fail) => number): number => {
-    blobAt = inp.offset
-    return read(inp, fail)
-  }
   switch (t) {
     case K.RDB_TYPE_STRING:
       inp.skipStr()
@@ -104,18 +109,18 @@ export function skimValue(inp: RdbInput, t: number, at: number): number {
       return n
     }
     case K.RDB_TYPE_SET_INTSET:
-      return blob(intset)
+      return intset(inp)
     case K.RDB_TYPE_SET_LISTPACK:
     case K.RDB_TYPE_LIST_ZIPLIST:
-      return blob(t === K.RDB_TYPE_SET_LISTPACK ? listpack : ziplist)
+      return t === K.RDB_TYPE_SET_LISTPACK ? listpack(inp) : ziplist(inp)
     case K.RDB_TYPE_HASH_ZIPMAP:
-      return blob(zipmap)
+      return zipmap(inp)
     case K.RDB_TYPE_HASH_ZIPLIST:
     case K.RDB_TYPE_HASH_LISTPACK:
-      return pairs(inp, blob(t === K.RDB_TYPE_HASH_LISTPACK ? listpack : ziplist), 'hash', at)
+      return pairs(inp, t === K.RDB_TYPE_HASH_LISTPACK ? listpack(inp) : ziplist(inp), 'hash', at)
     case K.RDB_TYPE_ZSET_ZIPLIST:
     case K.RDB_TYPE_ZSET_LISTPACK:
-      return pairs(inp, blob(t === K.RDB_TYPE_ZSET_LISTPACK ? listpack : ziplist), 'zset', at)
+      return pairs(inp, t === K.RDB_TYPE_ZSET_LISTPACK ? listpack(inp) : ziplist(inp), 'zset', at)
     case K.RDB_TYPE_LIST_QUICKLIST:
     case K.RDB_TYPE_LIST_QUICKLIST_2: {
       const count = inp.len()
@@ -133,7 +138,7 @@ export function skimValue(inp: RdbInput, t: number, at: number): number {
           if (total >= 0) total++
           continue
         }
-        const n = blob(t === K.RDB_TYPE_LIST_QUICKLIST ? ziplist : listpack)
+        const n = t === K.RDB_TYPE_LIST_QUICKLIST ? ziplist(inp) : listpack(inp)
         total = n < 0 || total < 0 ? -1 : total + n
       }
       return total

@@ -1,7 +1,7 @@
 // The console's side of the engine's RDB worker (out/engine/tools/rdb-worker.js): validate a
 // stream while it is written elsewhere (with backpressure: the producer waits while the worker is
-// more than HIGH_WATER bytes behind; blocks in shared memory reach it without a copy), inspect a
-// file, or replay a file as RESTORE batches. The
+// more than HIGH_WATER bytes behind; blocks in shared memory reach it without a copy; the worker
+// is kept a while for the next stream), inspect a file, or replay a file as RESTORE batches. The
 // reader runs in a worker thread so a large file never stalls the API or the UI's events.
 
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'

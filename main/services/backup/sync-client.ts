@@ -291,7 +291,7 @@ async function* exactly(src: AsyncGenerator<Buffer>, size: number): AsyncGenerat
  * (only the few bytes around each chunk boundary are joined to look for a mark straddling it).
  */
 async function* untilMark(src: AsyncGenerator<Buffer>, mark: Buffer): AsyncGenerator<Buffer> {
-  let held = Buffer.alloc(0)
+  let held: Buffer = Buffer.alloc(0)
   for await (const c of src) {
     const k = Math.min(held.length, EOF_MARK - 1)
     const edge = Buffer.concat([held.subarray(held.length - k), c.subarray(0, EOF_MARK - 1)])

@@ -7,12 +7,14 @@
 // `serve` (stay up and run the `stream` requests posted to it one after another, so that a console
 // running backups does not pay for a new thread and a cold reader each time).
 
+import { createHash, type Hash } from 'node:crypto'
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads'
 import { FileSource, RdbError, type ByteSource } from '../persistence/rdb/reader.js'
 import { RecordReader, inspectRdb, type InspectOptions, type KeyRecord, type RdbSummary } from './rdb-inspect.js'
 
 export type WorkerRequest =
-  | { mode: 'stream'; port: MessagePort; signal: SharedArrayBuffer; opts: InspectOptions }
+  /** `sha256`: also hash every byte posted (summary.sha256), keeping that work off the sender's thread. */
+  | { mode: 'stream'; port: MessagePort; signal: SharedArrayBuffer; opts: InspectOptions; sha256?: boolean }
   | { mode: 'serve' }
   | { mode: 'file'; path: string; opts: InspectOptions }
   | {
@@ -66,6 +68,7 @@ class PortSource implements ByteSource {
   constructor(
     private readonly port: MessagePort,
     private readonly signal: Int32Array,
+    private readonly hash: Hash | null,
   ) {}
 
   read(buf: Buffer, off: number, len: number): number {
@@ -77,6 +80,7 @@ class PortSource implements ByteSource {
       else {
         this.cur = m as Uint8Array
         this.at = 0
+        this.hash?.update(this.cur)
       }
     }
     const n = Math.min(len, this.cur.length - this.at)
@@ -149,8 +153,11 @@ function replay(req: Extract<WorkerRequest, { mode: 'replay' }>): RdbSummary {
 
 function run(req: Exclude<WorkerRequest, { mode: 'serve' }>): RdbSummary {
   if (req.mode === 'stream') {
+    const hash = req.sha256 ? createHash('sha256') : null
     try {
-      return inspectRdb(new PortSource(req.port, new Int32Array(req.signal)), req.opts)
+      const summary = inspectRdb(new PortSource(req.port, new Int32Array(req.signal), hash), req.opts)
+      if (hash) summary.sha256 = hash.digest('hex')
+      return summary
     } finally {
       req.port.close()
     }

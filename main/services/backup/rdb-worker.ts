@@ -120,15 +120,18 @@ export class StreamValidator {
   private ended = false
   private aborted = false
 
+  /** With `sha256`, the worker also hashes the stream (the summary's sha256). */
   constructor(
     private readonly script: string,
     opts: InspectOptions = {},
+    sha256 = false,
   ) {
     const { port1, port2 } = new MessageChannel()
     this.port = port1
     const worker = takeStreamWorker(script)
     this.run = attach(worker)
-    const req: WorkerRequest = { mode: 'stream', port: port2, signal: this.signal.buffer as SharedArrayBuffer, opts }
+    const signal = this.signal.buffer as SharedArrayBuffer
+    const req: WorkerRequest = { mode: 'stream', port: port2, signal, opts, sha256 }
     worker.postMessage(req, [port2])
     this.run.on((m) => {
       if (m.t !== 'ack') return

@@ -1,5 +1,5 @@
-// strata-check-rdb (redis-check-rdb's role): validates an RDB file with the same streaming walk
-// as the console's backups (rdb-inspect.ts) — every record, every compact blob, duplicate keys,
+// strata-check-rdb (redis-check-rdb's role): validates an RDB file with the same full streaming walk
+// as the console's restore verify (rdb-inspect.ts) — every record, every compact blob, duplicate keys,
 // empty keys, the CRC-64 footer, nothing after EOF — and prints a summary (version, AUX fields, keys per db and type, expires, bytes, checksum) or the
 // first error with its byte offset.
 

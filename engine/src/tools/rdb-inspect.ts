@@ -3,7 +3,8 @@
 // CRC-64 footer, nothing after EOF), counts keys per db and type, gathers the memory report
 // (biggest keys, by prefix, by type — sized by the bytes each record takes in the file) and a
 // reservoir sample of decoded values for post-restore checks. The replay walk also cuts each key's
-// DUMP/RESTORE payload from the file's own bytes, so values move with their stored encoding.
+// DUMP/RESTORE payload from the file's own bytes, so values move with their stored encoding. A
+// backup's stream is walked for its structure only (`structure`), which keeps up with the transfer.
 
 import { closeSync, openSync, readSync } from 'node:fs'
 import {
@@ -16,7 +17,7 @@ import {
   type RdbValue,
 } from '../persistence/rdb/reader.js'
 import { crc64 } from '../persistence/rdb/crc64.js'
-import { RDB_TYPE_NAMES } from '../persistence/rdb/constants.js'
+import { RDB_TYPE_NAMES, RDB_VALUE_TYPES } from '../persistence/rdb/constants.js'
 import { globMatch } from '../util/glob.js'
 
 export interface TypeStat {
@@ -82,6 +83,8 @@ export interface RdbSummary {
   bytes: number
   checksum: 'ok' | 'disabled' | 'absent' | 'unchecked'
   crc: string
+  /** sha256 of the whole stream, when the walk was asked to hash it (rdb-worker's stream mode). */
+  sha256?: string
   report?: MemoryReport
   samples?: Sample[]
 }
@@ -104,6 +107,13 @@ export interface InspectOptions {
   duplicates?: boolean
   /** The RDB is an AOF's preamble: bytes after its EOF are the AOF's RESP tail, not an error. */
   preamble?: boolean
+  /**
+   * Walk the structure only (skimValue): records, lengths, encodings, blob headers, keys per db
+   * and type, the CRC-64, nothing after EOF; keys and values are not built, so there is no
+   * duplicate check, report, sample or onKey. A backup validates its stream this way so that it
+   * keeps up with the transfer; the restore's verify parses the file fully.
+   */
+  structure?: boolean
 }
 
 /** A key as the walk hands it to a caller (the replay). */
@@ -203,8 +213,9 @@ export function inspectRdb(
   onKey?: (r: KeyRecord) => void,
   sum: RdbSummary = emptySummary(),
 ): RdbSummary {
-  const counting = new CountingSource(src)
-  const parser = new RdbParser(counting)
+  const structure = opts.structure ?? false
+  if (structure && (opts.report || opts.samples || onKey))
+    throw new Error('a structure-only walk has no keys or values to report, sample or replay')
   const sep = opts.separator ?? ':'
   const topN = opts.topKeys ?? 50
   const top: BigKey[] = []
@@ -218,6 +229,31 @@ export function inspectRdb(
   const seen = new Map<number, Set<string>>()
   const checkDuplicates = opts.duplicates !== false
   const now = Date.now()
+  /** Keys, bytes and expiries per db, logical type and stored encoding. */
+  const count = (dbId: number, type: string, rdbType: number, expireAt: number, bytes: number) => {
+    const db = (sum.dbs[dbId] ??= { keys: 0, expires: 0, bytes: 0, types: {}, encodings: {} })
+    db.keys++
+    db.bytes += bytes
+    bump(db.types, type, bytes)
+    const enc = RDB_TYPE_NAMES[rdbType] ?? String(rdbType)
+    db.encodings[enc] = (db.encodings[enc] ?? 0) + 1
+    sum.keys++
+    if (expireAt !== 0) {
+      db.expires++
+      sum.expires++
+      if (expireAt <= now) sum.expired++
+    }
+  }
+  const counting = new CountingSource(src)
+  const parser = new RdbParser(counting, {
+    skim: structure
+      ? (db, rdbType, elements, expireAt, start, end) => {
+          const type = RDB_VALUE_TYPES[rdbType]
+          if (elements === 0) throw new RdbError(`empty ${type} value`, start)
+          count(db, type, rdbType, expireAt, end - start)
+        }
+      : undefined,
+  })
   sum.version = parser.header()
   for (;;) {
     const ev = parser.next()
@@ -241,18 +277,7 @@ export function inspectRdb(
       const end = parser.offset
       const bytes = end - ev.offset
       const type = ev.value.type
-      const db = (sum.dbs[ev.db] ??= { keys: 0, expires: 0, bytes: 0, types: {}, encodings: {} })
-      db.keys++
-      db.bytes += bytes
-      bump(db.types, type, bytes)
-      const enc = RDB_TYPE_NAMES[ev.rdbType] ?? String(ev.rdbType)
-      db.encodings[enc] = (db.encodings[enc] ?? 0) + 1
-      sum.keys++
-      if (ev.expireAt !== 0) {
-        db.expires++
-        sum.expires++
-        if (ev.expireAt <= now) sum.expired++
-      }
+      count(ev.db, type, ev.rdbType, ev.expireAt, bytes)
       if (opts.report) {
         bump(types, type, bytes)
         // Past MAX_PREFIXES distinct prefixes, new ones are pooled so a file of unique keys stays cheap.

@@ -3,14 +3,19 @@
 // arrives over the network is fed through a MessagePort the worker reads with
 // receiveMessageOnPort, sleeping on an Atomics signal while it is empty: the RDB is validated while
 // it streams in. Modes: `stream` (validate bytes posted by the parent), `file` (validate and
-// report on a file), `replay` (walk a file and hand out RESTORE payloads in batches on request).
+// report on a file), `replay` (walk a file and hand out RESTORE payloads in batches on request),
+// `serve` (stay up and run the `stream` requests posted to it one after another, so that a console
+// running backups does not pay for a new thread and a cold reader each time).
 
+import { createHash, type Hash } from 'node:crypto'
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads'
 import { FileSource, RdbError, type ByteSource } from '../persistence/rdb/reader.js'
 import { RecordReader, inspectRdb, type InspectOptions, type KeyRecord, type RdbSummary } from './rdb-inspect.js'
 
 export type WorkerRequest =
-  | { mode: 'stream'; port: MessagePort; signal: SharedArrayBuffer; opts: InspectOptions }
+  /** `sha256`: also hash every byte posted (summary.sha256), keeping that work off the sender's thread. */
+  | { mode: 'stream'; port: MessagePort; signal: SharedArrayBuffer; opts: InspectOptions; sha256?: boolean }
+  | { mode: 'serve' }
   | { mode: 'file'; path: string; opts: InspectOptions }
   | {
       mode: 'replay'
@@ -63,6 +68,7 @@ class PortSource implements ByteSource {
   constructor(
     private readonly port: MessagePort,
     private readonly signal: Int32Array,
+    private readonly hash: Hash | null,
   ) {}
 
   read(buf: Buffer, off: number, len: number): number {
@@ -74,6 +80,7 @@ class PortSource implements ByteSource {
       else {
         this.cur = m as Uint8Array
         this.at = 0
+        this.hash?.update(this.cur)
       }
     }
     const n = Math.min(len, this.cur.length - this.at)
@@ -144,8 +151,17 @@ function replay(req: Extract<WorkerRequest, { mode: 'replay' }>): RdbSummary {
   }
 }
 
-function run(req: WorkerRequest): RdbSummary {
-  if (req.mode === 'stream') return inspectRdb(new PortSource(req.port, new Int32Array(req.signal)), req.opts)
+function run(req: Exclude<WorkerRequest, { mode: 'serve' }>): RdbSummary {
+  if (req.mode === 'stream') {
+    const hash = req.sha256 ? createHash('sha256') : null
+    try {
+      const summary = inspectRdb(new PortSource(req.port, new Int32Array(req.signal), hash), req.opts)
+      if (hash) summary.sha256 = hash.digest('hex')
+      return summary
+    } finally {
+      req.port.close()
+    }
+  }
   if (req.mode === 'replay') return replay(req)
   const src = new FileSource(req.path)
   try {
@@ -155,9 +171,15 @@ function run(req: WorkerRequest): RdbSummary {
   }
 }
 
-try {
-  post({ t: 'done', summary: run(workerData as WorkerRequest) })
-} catch (e) {
-  if (e instanceof RdbError) post({ t: 'error', message: e.reason, offset: e.offset })
-  else post({ t: 'error', message: (e as Error).message, offset: null })
+function answer(req: Exclude<WorkerRequest, { mode: 'serve' }>): void {
+  try {
+    post({ t: 'done', summary: run(req) })
+  } catch (e) {
+    if (e instanceof RdbError) post({ t: 'error', message: e.reason, offset: e.offset })
+    else post({ t: 'error', message: (e as Error).message, offset: null })
+  }
 }
+
+const first = workerData as WorkerRequest
+if (first.mode === 'serve') parentPort!.on('message', answer)
+else answer(first)

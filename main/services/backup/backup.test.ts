@@ -4,6 +4,9 @@
 
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type AddressInfo, type Socket } from 'node:net'
+import { createServer as createTlsServer } from 'node:tls'
+import { execFileSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Redis } from 'ioredis'
@@ -34,6 +37,8 @@ import { Scheduler } from './scheduler.js'
 import { openRdbTransfer } from './sync-client.js'
 import { openTarget } from './targets.js'
 import { inspectFile } from './rdb-worker.js'
+import { crc64 } from '../../../engine/src/persistence/rdb/crc64.js'
+import { parseRdbBuffer } from '../../../engine/src/persistence/rdb/reader.js'
 
 const WORKER = resolve('out/engine/tools/rdb-worker.js')
 const SERVER = resolve('engine/bin/strata-server.mjs')
@@ -174,6 +179,8 @@ describe('backups', () => {
       expect(t.form).toBe(capaEof ? 'eof' : 'len')
       const chunks: Buffer[] = []
       for await (const c of t.chunks) chunks.push(c)
+      // Read straight into shared memory, for the validation worker to read without a copy.
+      expect(chunks.every((c) => c.buffer instanceof SharedArrayBuffer)).toBe(true)
       const file = join(tmpdir(), `strata-sync-${process.pid}-${capaEof}.rdb`)
       writeFileSync(file, Buffer.concat(chunks))
       summaries.push(await inspectFile(WORKER, file))
@@ -398,6 +405,147 @@ describe('backups', () => {
     expect(() => restore.run(plain.session, { conn, mode: 'replace', pattern: '*', dbs: [] })).toThrow(/cannot start/)
     await restore.closeAll()
     rr.close()
+  })
+})
+
+interface FakePrimary {
+  port: number
+  payload: Buffer
+  /** Send the diskless `$EOF:<mark>` form, the payload and mark cut at these offsets, one write each. */
+  eofCuts: number[] | null
+  close(): Promise<void>
+}
+
+/** A primary that answers the replication handshake with `payload` (over TLS with `tlsKeys`). */
+async function fakePrimary(tlsKeys?: { key: Buffer; cert: Buffer }): Promise<FakePrimary> {
+  const fake: FakePrimary = {
+    port: 0,
+    payload: Buffer.alloc(0),
+    eofCuts: null,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  }
+  const serve = (sock: Socket) => {
+    sock.setNoDelay(true)
+    // The client waits for each reply before its next command, so one read is one command.
+    sock.on('data', async (d) => {
+      if (!d.includes('PSYNC')) return void sock.write('+OK\r\n')
+      sock.write(`+FULLRESYNC ${'0'.repeat(40)} 0\r\n`)
+      if (!fake.eofCuts) return void sock.end(`$${fake.payload.length}\r\n` + fake.payload.toString('latin1'), 'latin1')
+      const mark = 'm'.repeat(40)
+      sock.write(`$EOF:${mark}\r\n`)
+      const all = Buffer.concat([fake.payload, Buffer.from(mark)])
+      const cuts = [0, ...fake.eofCuts, all.length]
+      for (let i = 1; i < cuts.length; i++) {
+        sock.write(all.subarray(cuts[i - 1], cuts[i]))
+        await new Promise((r) => setTimeout(r, 5))
+      }
+      sock.end()
+    })
+    sock.on('error', () => {})
+  }
+  const server = tlsKeys ? createTlsServer(tlsKeys, serve) : createServer(serve)
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  fake.port = (server.address() as AddressInfo).port
+  return fake
+}
+
+describe('backup validation', () => {
+  it('a stream that is cut, fails its CRC-64 or its structure is refused at backup; damage inside a value is refused at verify', async () => {
+    const src = await startServer(['--rdbcompression', 'no'])
+    const c = await client(src.port)
+    await c.hset('h', 'a', '1', 'b', 'two')
+    await c.set('s', 'hello')
+    c.disconnect()
+    const parts: Buffer[] = []
+    for await (const p of (await openRdbTransfer({ host: '127.0.0.1', port: src.port })).chunks) parts.push(p)
+    await src.close()
+    const good = Buffer.concat(parts)
+    const h = parseRdbBuffer(good).events.find((e) => e.kind === 'key' && e.key === 'h')!
+    expect(h).toMatchObject({ rdbType: 16 })
+    // The listpack: after the type byte, the key's length byte, the key and the blob's length byte.
+    const lp = (h as { offset: number }).offset + 4
+    const fixed = (edit: (b: Buffer) => void) => {
+      const b = Buffer.from(good)
+      edit(b)
+      crc64(b.subarray(0, b.length - 8))
+        .bytes()
+        .copy(b, b.length - 8)
+      return b
+    }
+    const fake = await fakePrimary()
+    const rr = rig()
+    const conn = rr.addServer('fake', fake.port)
+    const local = rr.localTarget()
+    const refused: [Buffer, RegExp][] = [
+      [Buffer.concat([good.subarray(0, -1), Buffer.from([good.at(-1)! ^ 1])]), /Invalid RDB: RDB checksum mismatch/],
+      [good.subarray(0, good.length - 10), /Invalid RDB: unexpected end of file/],
+      [
+        fixed((b) => b.writeUInt32LE(b.readUInt32LE(lp) + 1, lp)),
+        /Invalid RDB: corrupt listpack: header says \d+ bytes but the blob has \d+ \(at byte \d+\)/,
+      ],
+    ]
+    for (const [payload, why] of refused) {
+      fake.payload = payload
+      await expect(rr.backups.start(conn, local).done).rejects.toThrow(why)
+    }
+    expect(rr.backups.catalog.backups().map((b) => b.status)).toEqual(['failed', 'failed', 'failed'])
+    expect(await rr.backups.store(local).list()).toEqual([])
+    // A bad entry encoding inside the listpack passes the structure walk; restore's full parse refuses it.
+    fake.payload = fixed((b) => (b[lp + 6] = 0xf5))
+    const e = await rr.backups.start(conn, local).done
+    expect(e).toMatchObject({ status: 'good', keys: { '0': 2 }, sha256: sha(fake.payload) })
+    const restore = rr.restore()
+    const v = await restore.open({ kind: 'backup', id: e.id })
+    expect(v).toMatchObject({ phase: 'invalid', verify: { shaMatch: true } })
+    expect(v.error).toMatch(/Invalid RDB: corrupt listpack: .*invalid entry encoding byte 0xf5/)
+    await restore.closeAll()
+    // The diskless form with the end mark cut across reads, one byte into it and mid-way.
+    fake.payload = good
+    for (const cuts of [
+      [good.length - 30, good.length + 1],
+      [5, good.length - 1, good.length + 20],
+    ]) {
+      fake.eofCuts = cuts
+      const d = await rr.backups.start(conn, local).done
+      expect(d.sha256).toBe(sha(good))
+      expect((await objectBytes(rr, local, d.key)).equals(good)).toBe(true)
+    }
+    rr.close()
+    await fake.close()
+  })
+
+  it('a TLS transfer comes out in the same shared-memory blocks, byte for byte', async () => {
+    if (!requireProgram('openssl')) return
+    const dir = mkdtempSync(join(tmpdir(), 'strata-tls-'))
+    const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')]
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1'].concat([
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+      ]),
+      { stdio: 'ignore' },
+    )
+    const fake = await fakePrimary({ key: readFileSync(key), cert: readFileSync(cert) })
+    fake.payload = randomBytes(3 << 20)
+    for (const cuts of [null, [100, fake.payload.length + 3]]) {
+      fake.eofCuts = cuts
+      const t = await openRdbTransfer({
+        host: '127.0.0.1',
+        port: fake.port,
+        tls: { ca: readFileSync(cert), servername: '127.0.0.1', checkServerIdentity: () => undefined },
+      })
+      const parts: Buffer[] = []
+      for await (const c of t.chunks) parts.push(c)
+      expect(parts.every((c) => c.buffer instanceof SharedArrayBuffer && c.length <= 1 << 20)).toBe(true)
+      expect(Buffer.concat(parts).equals(fake.payload)).toBe(true)
+    }
+    await fake.close()
+    rmSync(dir, { recursive: true, force: true })
   })
 })
 

@@ -334,14 +334,13 @@ export class BackupService {
         progress(bytes, rate, false)
       }, 250)
       try {
-        // The worker starts while the server prepares its snapshot.
-        const v = (validator = new StreamValidator(this.opts.workerScript, { duplicates: false }))
+        // The worker starts while the server prepares its snapshot. It also hashes the stream, so
+        // that this thread only moves blocks and keeps reading the socket without pauses.
+        const v = (validator = new StreamValidator(this.opts.workerScript, { structure: true }, true))
         const transfer = await openRdbTransfer(ep, { signal: ac.signal })
-        const hash = createHash('sha256')
         let summary: RdbSummary | null = null
         async function* checked(): AsyncGenerator<Buffer> {
           for await (const c of transfer.chunks) {
-            hash.update(c)
             bytes += c.length
             const wait = v.push(c)
             yield c
@@ -352,8 +351,8 @@ export class BackupService {
         }
         await store.write(key, checked(), ac.signal)
         const s = summary as RdbSummary | null
-        if (!s) throw new Error('the transfer ended without a validated RDB')
-        const sha256 = hash.digest('hex')
+        if (!s?.sha256) throw new Error('the transfer ended without a validated RDB')
+        const sha256 = s.sha256
         const durationMs = Math.round(performance.now() - t0)
         const side: Sidecar = {
           format: 'strata-backup/1',

@@ -1,6 +1,7 @@
 // The console's side of the engine's RDB worker (out/engine/tools/rdb-worker.js): validate a
 // stream while it is written elsewhere (with backpressure: the producer waits while the worker is
-// more than HIGH_WATER bytes behind), inspect a file, or replay a file as RESTORE batches. The
+// more than HIGH_WATER bytes behind; blocks in shared memory reach it without a copy; the worker
+// is kept a while for the next stream), inspect a file, or replay a file as RESTORE batches. The
 // reader runs in a worker thread so a large file never stalls the API or the UI's events.
 
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads'
@@ -27,31 +28,84 @@ interface Running {
   on(listener: (m: WorkerMessage) => void): void
 }
 
-function start(script: string, req: WorkerRequest, transfer: MessagePort[] = []): Running {
-  const worker = new Worker(script, { workerData: req, transferList: transfer })
+/** Follows one request on a worker until its answer; the listeners go once it is settled. */
+function attach(worker: Worker): Running {
   const listeners: ((m: WorkerMessage) => void)[] = []
   const result = new Promise<RdbSummary>((resolve, reject) => {
-    let settled = false
-    worker.on('message', (m: WorkerMessage) => {
+    const settle = () => {
+      worker.off('message', onMessage)
+      worker.off('error', onError)
+      worker.off('exit', onExit)
+    }
+    const onMessage = (m: WorkerMessage) => {
       if (m.t === 'done') {
-        settled = true
+        settle()
         resolve(m.summary)
       } else if (m.t === 'error') {
-        settled = true
+        settle()
         reject(new RdbInvalid(m.message, m.offset))
       } else for (const l of listeners) l(m)
-    })
-    worker.on('error', (e) => {
-      settled = true
+    }
+    const onError = (e: Error) => {
+      settle()
       reject(e)
-    })
-    worker.on('exit', (code) => {
-      if (!settled) reject(new Error(`the RDB worker exited with code ${code}`))
-    })
+    }
+    const onExit = (code: number) => {
+      settle()
+      reject(new Error(`the RDB worker exited with code ${code}`))
+    }
+    worker.on('message', onMessage)
+    worker.on('error', onError)
+    worker.on('exit', onExit)
   })
   // Nobody may be awaiting yet (a stream still being fed); the caller sees the rejection later.
   result.catch(() => {})
   return { worker, result, on: (l) => listeners.push(l) }
+}
+
+function start(script: string, req: WorkerRequest, transfer: MessagePort[] = []): Running {
+  return attach(new Worker(script, { workerData: req, transferList: transfer }))
+}
+
+/**
+ * The stream worker of the last validation, kept for SPARE_MS for the next one: a new worker costs
+ * tens of milliseconds of CPU (thread, modules, a cold reader) that would compete with the transfer.
+ */
+const SPARE_MS = 60_000
+let spare: { script: string; worker: Worker; timer: NodeJS.Timeout; onExit: () => void } | null = null
+
+function dropSpare(): void {
+  if (!spare) return
+  clearTimeout(spare.timer)
+  spare.worker.off('exit', spare.onExit)
+  spare = null
+}
+
+function takeStreamWorker(script: string): Worker {
+  const s = spare
+  dropSpare()
+  // threadId is -1 once a worker has exited.
+  if (s && s.script === script && s.worker.threadId >= 0) {
+    s.worker.ref()
+    return s.worker
+  }
+  if (s) void s.worker.terminate()
+  return new Worker(script, { workerData: { mode: 'serve' } satisfies WorkerRequest })
+}
+
+function keepStreamWorker(script: string, worker: Worker): void {
+  if (spare) {
+    void worker.terminate()
+    return
+  }
+  worker.unref()
+  const timer = setTimeout(() => {
+    dropSpare()
+    void worker.terminate()
+  }, SPARE_MS)
+  timer.unref()
+  spare = { script, worker, timer, onExit: dropSpare }
+  worker.once('exit', spare.onExit)
 }
 
 /** Feeds bytes to the worker as they arrive; `end()` gives the summary or throws RdbInvalid. */
@@ -63,13 +117,22 @@ export class StreamValidator {
   private acked = 0
   private waiting: (() => void) | null = null
   private closed = false
+  private ended = false
+  private aborted = false
 
-  constructor(script: string, opts: InspectOptions = {}) {
+  /** With `sha256`, the worker also hashes the stream (the summary's sha256). */
+  constructor(
+    private readonly script: string,
+    opts: InspectOptions = {},
+    sha256 = false,
+  ) {
     const { port1, port2 } = new MessageChannel()
     this.port = port1
-    this.run = start(script, { mode: 'stream', port: port2, signal: this.signal.buffer as SharedArrayBuffer, opts }, [
-      port2,
-    ])
+    const worker = takeStreamWorker(script)
+    this.run = attach(worker)
+    const signal = this.signal.buffer as SharedArrayBuffer
+    const req: WorkerRequest = { mode: 'stream', port: port2, signal, opts, sha256 }
+    worker.postMessage(req, [port2])
     this.run.on((m) => {
       if (m.t !== 'ack') return
       this.acked = m.consumed
@@ -92,16 +155,20 @@ export class StreamValidator {
   }
 
   private send(m: Uint8Array | null | 'abort'): void {
-    if (m instanceof Uint8Array) this.port.postMessage(m, [m.buffer as ArrayBuffer])
+    if (m instanceof Uint8Array && !(m.buffer instanceof SharedArrayBuffer))
+      this.port.postMessage(m, [m.buffer as ArrayBuffer])
     else this.port.postMessage(m)
     Atomics.add(this.signal, 0, 1)
     Atomics.notify(this.signal, 0)
   }
 
-  /** Queues a chunk (copied); resolves when the worker has room for more. */
+  /**
+   * Queues a chunk (shared with the worker when it lives in shared memory, else copied); resolves
+   * when the worker has room for more. The caller must not change a shared chunk afterwards.
+   */
   push(chunk: Uint8Array): Promise<void> | undefined {
     if (this.closed) return undefined
-    this.send(new Uint8Array(chunk))
+    this.send(chunk.buffer instanceof SharedArrayBuffer ? chunk : new Uint8Array(chunk))
     this.sent += chunk.length
     if (this.sent - this.acked <= HIGH_WATER) return undefined
     return new Promise((resolve) => (this.waiting = resolve))
@@ -109,15 +176,24 @@ export class StreamValidator {
 
   async end(): Promise<RdbSummary> {
     if (!this.closed) this.send(null)
+    let ok = false
     try {
-      return await this.run.result
+      const summary = await this.run.result
+      ok = true
+      return summary
     } finally {
       this.port.close()
-      void this.run.worker.terminate()
+      this.ended = true
+      // Only a worker that finished its walk cleanly serves the next stream.
+      if (ok && !this.aborted) keepStreamWorker(this.script, this.run.worker)
+      else void this.run.worker.terminate()
     }
   }
 
+  /** Stops the walk; once end() has settled the worker is no longer this validator's to stop. */
   abort(): void {
+    if (this.ended || this.aborted) return
+    this.aborted = true
     if (!this.closed) this.send('abort')
     this.closed = true
     this.port.close()

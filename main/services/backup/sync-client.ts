@@ -2,7 +2,8 @@
 // connection has a password, `REPLCONF capa eof` and `rdb-only 1`, then `PSYNC ? -1` (SYNC on
 // servers that refuse PSYNC). The server answers with a point-in-time RDB either as `$<len>` or,
 // diskless, as `$EOF:<40-byte mark>` … `<mark>`; newlines it sends while preparing are skipped.
-// The payload comes out as an async iterable of chunks with the socket's own backpressure.
+// The payload comes out as an async iterable of blocks of shared memory (read straight into them
+// over plain TCP), read ahead of the consumer up to READ_AHEAD, with backpressure beyond it.
 
 import { connect as netConnect, type Socket } from 'node:net'
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls'
@@ -27,6 +28,7 @@ export interface RdbTransfer {
   form: 'len' | 'eof'
   /** Payload size for the `$<len>` form. */
   size: number | null
+  /** The payload in blocks of shared memory, up to BLOCK bytes each; nothing changes them later. */
   chunks: AsyncIterable<Buffer>
 }
 
@@ -71,23 +73,157 @@ class Reader {
   }
 }
 
-function open(ep: SyncEndpoint): Promise<Socket> {
+/**
+ * Bytes read ahead of the consumer: the payload keeps flowing while a block is hashed and written,
+ * instead of the server stalling on a full socket whenever the consumer is busy.
+ */
+const READ_AHEAD = 8 << 20
+/** Size of the shared-memory blocks the payload comes out in. */
+const BLOCK = 1 << 20
+
+const newBlock = () => Buffer.from(new SharedArrayBuffer(BLOCK))
+
+/**
+ * Plain TCP reads land straight in shared-memory blocks (net's `onread` with a buffer generator),
+ * each read coming out as a view of its block: no allocation per read, and the worker that
+ * validates the payload reads the very bytes the target writes, without a copy.
+ */
+class BlockReads implements AsyncIterator<Buffer> {
+  sock: Socket | null = null
+  private block = newBlock()
+  private used = 0
+  private readonly views: Buffer[] = []
+  private queued = 0
+  private paused = false
+  private ended = false
+  private error: Error | null = null
+  private wake: (() => void) | null = null
+
+  /** Where the next read goes: the rest of the current block. */
+  readonly target = (): Buffer => this.block.subarray(this.used)
+
+  /** A read of n bytes landed at `used`; false pauses the socket while too much waits. */
+  readonly landed = (n: number): boolean => {
+    this.views.push(this.block.subarray(this.used, this.used + n))
+    this.used += n
+    if (this.used === BLOCK) {
+      this.block = newBlock()
+      this.used = 0
+    }
+    this.queued += n
+    this.wakeUp()
+    this.paused = this.queued >= READ_AHEAD
+    return !this.paused
+  }
+
+  watch(sock: Socket): void {
+    this.sock = sock
+    sock.on('end', () => this.finish(null))
+    sock.on('close', () => this.finish(null))
+    sock.on('error', (e) => this.finish(e))
+  }
+
+  private finish(e: Error | null): void {
+    this.error ??= e
+    this.ended = true
+    this.wakeUp()
+  }
+
+  private wakeUp(): void {
+    this.wake?.()
+    this.wake = null
+  }
+
+  async next(): Promise<IteratorResult<Buffer>> {
+    for (;;) {
+      const v = this.views.shift()
+      if (v) {
+        this.queued -= v.length
+        if (this.paused && this.queued < READ_AHEAD / 2) {
+          this.paused = false
+          this.sock?.resume()
+        }
+        return { value: v, done: false }
+      }
+      if (this.error) throw this.error
+      if (this.ended) return { value: undefined, done: true }
+      await new Promise<void>((r) => (this.wake = r))
+    }
+  }
+}
+
+/** The socket and its reads: shared-memory views for plain TCP, the stream's own chunks for TLS. */
+function open(ep: SyncEndpoint): Promise<{ sock: Socket; reads: AsyncIterator<Buffer> }> {
   return new Promise((resolve, reject) => {
-    const s = ep.tls
-      ? tlsConnect({ ...ep.tls, host: ep.host, port: ep.port }, () => resolve(s))
-      : netConnect({ host: ep.host, port: ep.port }, () => resolve(s))
+    if (ep.tls) {
+      const where = { ...ep.tls, host: ep.host, port: ep.port, readableHighWaterMark: READ_AHEAD }
+      const s = tlsConnect(where, () => resolve({ sock: s, reads: s[Symbol.asyncIterator]() }))
+      s.once('error', reject)
+      return
+    }
+    const reads = new BlockReads()
+    const s = netConnect(
+      { host: ep.host, port: ep.port, onread: { buffer: reads.target, callback: reads.landed } },
+      () => resolve({ sock: s, reads }),
+    )
+    reads.watch(s)
     s.once('error', reject)
   })
 }
 
+/**
+ * Regroups the payload into blocks of shared memory: consecutive views of one block (plain TCP)
+ * are joined back without a copy; other chunks (TLS, or pieces joined while looking for the end
+ * mark) are copied into fresh blocks.
+ */
+async function* blocks(src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let run: Buffer | null = null
+  let copied: { block: Buffer; used: number } | null = null
+  for await (const c of src) {
+    if (c.buffer instanceof SharedArrayBuffer) {
+      if (copied) {
+        yield copied.block.subarray(0, copied.used)
+        copied = null
+      }
+      if (run && run.buffer === c.buffer && run.byteOffset + run.length === c.byteOffset)
+        run = Buffer.from(c.buffer, run.byteOffset, run.length + c.length)
+      else {
+        if (run) yield run
+        run = c
+      }
+      if (run.byteOffset + run.length === run.buffer.byteLength) {
+        yield run
+        run = null
+      }
+      continue
+    }
+    if (run) {
+      yield run
+      run = null
+    }
+    for (let at = 0; at < c.length;) {
+      copied ??= { block: newBlock(), used: 0 }
+      const n = c.copy(copied.block, copied.used, at)
+      copied.used += n
+      at += n
+      if (copied.used === BLOCK) {
+        yield copied.block
+        copied = null
+      }
+    }
+  }
+  if (run) yield run
+  if (copied) yield copied.block.subarray(0, copied.used)
+}
+
 /** Opens the transfer; the returned chunks end exactly at the RDB's last byte. */
 export async function openRdbTransfer(ep: SyncEndpoint, o: SyncOptions = {}): Promise<RdbTransfer> {
-  const sock = await open(ep)
+  const { sock, reads } = await open(ep)
   sock.setNoDelay(true)
   sock.setTimeout(o.idleTimeoutMs ?? 60_000, () => sock.destroy(new Error('the server stopped sending (timeout)')))
   const onAbort = () => sock.destroy(new Error('cancelled'))
   o.signal?.addEventListener('abort', onAbort, { once: true })
-  const reader = new Reader(sock[Symbol.asyncIterator]() as AsyncIterator<Buffer>)
+  const reader = new Reader(reads)
   const ask = async (...args: string[]) => {
     sock.write(command(...args))
     return reader.line()
@@ -120,7 +256,7 @@ export async function openRdbTransfer(ep: SyncEndpoint, o: SyncOptions = {}): Pr
     if (mark && mark.length !== EOF_MARK) throw new Error('Malformed $EOF mark from the server')
     const size = eof ? null : Number(reply.slice(1))
     if (!eof && (!Number.isSafeInteger(size) || size! < 0)) throw new Error(`Bad payload length ${reply}`)
-    const chunks = eof ? untilMark(reader.rest(), mark!) : exactly(reader.rest(), size!)
+    const chunks = blocks(eof ? untilMark(reader.rest(), mark!) : exactly(reader.rest(), size!))
     async function* guarded(): AsyncGenerator<Buffer> {
       try {
         yield* chunks
@@ -149,19 +285,35 @@ async function* exactly(src: AsyncGenerator<Buffer>, size: number): AsyncGenerat
   throw new Error(`the transfer ended ${left} bytes early`)
 }
 
-/** Diskless form: everything before the mark; the last EOF_MARK bytes are held back until known. */
+/**
+ * Diskless form: everything before the mark. The bytes that could still be the start of the mark
+ * are held back until the next chunk shows whether they are; whole chunks pass through uncopied
+ * (only the few bytes around each chunk boundary are joined to look for a mark straddling it).
+ */
 async function* untilMark(src: AsyncGenerator<Buffer>, mark: Buffer): AsyncGenerator<Buffer> {
-  let tail = Buffer.alloc(0)
+  let held: Buffer = Buffer.alloc(0)
   for await (const c of src) {
-    const joined = tail.length ? Buffer.concat([tail, c]) : c
-    const at = joined.indexOf(mark)
-    if (at >= 0) {
-      if (at > 0) yield joined.subarray(0, at)
+    const k = Math.min(held.length, EOF_MARK - 1)
+    const edge = Buffer.concat([held.subarray(held.length - k), c.subarray(0, EOF_MARK - 1)])
+    const e = edge.indexOf(mark)
+    if (e >= 0 && e < k) {
+      if (held.length - k + e > 0) yield held.subarray(0, held.length - k + e)
       return
     }
-    const keep = Math.min(EOF_MARK - 1, joined.length)
-    if (joined.length > keep) yield joined.subarray(0, joined.length - keep)
-    tail = Buffer.from(joined.subarray(joined.length - keep))
+    const at = c.indexOf(mark)
+    if (at >= 0) {
+      if (held.length) yield held
+      if (at > 0) yield c.subarray(0, at)
+      return
+    }
+    if (c.length >= EOF_MARK - 1) {
+      if (held.length) yield held
+      held = c
+    } else {
+      // A chunk too short to hold the rest of a mark: keep joining the tail.
+      if (held.length > k) yield held.subarray(0, held.length - k)
+      held = Buffer.concat([held.subarray(held.length - k), c])
+    }
   }
   throw new Error('the transfer ended before its end mark')
 }

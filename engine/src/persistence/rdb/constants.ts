@@ -57,6 +57,34 @@ export const RDB_TYPE_NAMES: Record<number, string> = {
   25: 'hash listpack with field TTLs',
 }
 
+/** The logical type of every value type Strata reads. */
+export const RDB_VALUE_TYPES: Record<number, 'string' | 'list' | 'set' | 'zset' | 'hash'> = {
+  0: 'string',
+  1: 'list',
+  2: 'set',
+  3: 'zset',
+  4: 'hash',
+  5: 'zset',
+  9: 'hash',
+  10: 'list',
+  11: 'set',
+  12: 'zset',
+  13: 'hash',
+  14: 'list',
+  16: 'hash',
+  17: 'zset',
+  18: 'list',
+  20: 'set',
+}
+
+/** Why a value of type t cannot be read (a type Redis writes that Strata cannot hold, or garbage). */
+export function unsupportedType(t: number): string {
+  const name = RDB_TYPE_NAMES[t]
+  return name
+    ? `unsupported value type ${t} (${name}): Strata cannot load it`
+    : `unknown value type ${t} (0x${t.toString(16)})`
+}
+
 export const RDB_OPCODE_FUNCTION2 = 0xf5
 export const RDB_OPCODE_FUNCTION_PRE_GA = 0xf6
 export const RDB_OPCODE_MODULE_AUX = 0xf7

@@ -1,18 +1,23 @@
 // CRC-64/Jones as Redis uses it for the RDB footer and DUMP payloads (crc64.c): reflected
 // polynomial 0xAD93D23594C935A9, initial value 0, no final xor, stored little-endian.
 // The 64-bit state is kept as two uint32 halves (BigInt is far too slow per byte), and bytes are
-// folded in eight at a time with slicing-by-8 tables, so checksumming is not the bottleneck of SAVE.
+// folded in sixteen at a time with slicing-by-16 tables, read as aligned 32-bit words on
+// little-endian hosts, so checksumming stays well ahead of the network and the disk (SAVE, loads,
+// backups validated while they stream).
+
+import { endianness } from 'node:os'
 
 const REV_POLY_HI = 0x95ac9329
 const REV_POLY_LO = 0xac4bc9b5
+const SLICES = 16
 
 /**
  * T[k*256 + b], halves in separate arrays: T0 is the classic byte table, Tk = T0 advanced k bytes.
  * Int32Array, not Uint32Array: V8 keeps int32 values unboxed, while uint32 values above 2^31
  * become heap numbers and make the loop several times slower.
  */
-const LO = new Int32Array(8 * 256)
-const HI = new Int32Array(8 * 256)
+const LO = new Int32Array(SLICES * 256)
+const HI = new Int32Array(SLICES * 256)
 
 for (let b = 0; b < 256; b++) {
   let lo = b
@@ -29,7 +34,7 @@ for (let b = 0; b < 256; b++) {
   LO[b] = lo
   HI[b] = hi
 }
-for (let k = 1; k < 8; k++) {
+for (let k = 1; k < SLICES; k++) {
   for (let b = 0; b < 256; b++) {
     const plo = LO[(k - 1) * 256 + b]
     const phi = HI[(k - 1) * 256 + b]
@@ -39,54 +44,88 @@ for (let k = 1; k < 8; k++) {
   }
 }
 
+/** Word reads see bytes in file order only on little-endian hosts (every platform Node ships on). */
+const WORDS = endianness() === 'LE'
+
 /** A running CRC-64 over a byte stream (halves kept as int32; read them through bytes()/hex()). */
 export class Crc64 {
   lo = 0
   hi = 0
 
   update(buf: Uint8Array, start = 0, end = buf.length): this {
+    let i = start
+    // Bytes one by one up to a 4-byte boundary of the underlying memory, then 16 at a time.
+    const aligned = WORDS ? Math.min(end, start + ((4 - ((buf.byteOffset + start) & 3)) & 3)) : end
+    this.bytewise(buf, i, aligned)
+    i = aligned
+    if (WORDS && end - i >= 16) {
+      const w = new Int32Array(buf.buffer, buf.byteOffset + i, (end - i) >> 2)
+      const n = (end - i) >> 4
+      this.words(w, n)
+      i += n << 4
+    }
+    this.bytewise(buf, i, end)
+    return this
+  }
+
+  private bytewise(buf: Uint8Array, start: number, end: number): void {
     let lo = this.lo
     let hi = this.hi
-    let i = start
-    // Slicing-by-8: xor eight input bytes into the state, then look every byte up in its own table.
-    for (; i + 8 <= end; i += 8) {
-      const a = lo ^ (buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24))
-      const b = hi ^ (buf[i + 4] | (buf[i + 5] << 8) | (buf[i + 6] << 16) | (buf[i + 7] << 24))
-      const i7 = a & 0xff
-      const i6 = (a >>> 8) & 0xff
-      const i5 = (a >>> 16) & 0xff
-      const i4 = a >>> 24
-      const i3 = b & 0xff
-      const i2 = (b >>> 8) & 0xff
-      const i1 = (b >>> 16) & 0xff
-      const i0 = b >>> 24
-      lo =
-        LO[7 * 256 + i7] ^
-        LO[6 * 256 + i6] ^
-        LO[5 * 256 + i5] ^
-        LO[4 * 256 + i4] ^
-        LO[3 * 256 + i3] ^
-        LO[2 * 256 + i2] ^
-        LO[256 + i1] ^
-        LO[i0]
-      hi =
-        HI[7 * 256 + i7] ^
-        HI[6 * 256 + i6] ^
-        HI[5 * 256 + i5] ^
-        HI[4 * 256 + i4] ^
-        HI[3 * 256 + i3] ^
-        HI[2 * 256 + i2] ^
-        HI[256 + i1] ^
-        HI[i0]
-    }
-    for (; i < end; i++) {
+    for (let i = start; i < end; i++) {
       const idx = (lo ^ buf[i]) & 0xff
       lo = LO[idx] ^ ((lo >>> 8) | (hi << 24))
       hi = HI[idx] ^ (hi >>> 8)
     }
     this.lo = lo | 0
     this.hi = hi | 0
-    return this
+  }
+
+  /** Slicing-by-16 over n blocks of four words: xor the state into the first eight bytes, then look every byte up in its own table. */
+  private words(w: Int32Array, n: number): void {
+    let lo = this.lo
+    let hi = this.hi
+    for (let j = 0, p = 0; j < n; j++, p += 4) {
+      const a = lo ^ w[p]
+      const b = hi ^ w[p + 1]
+      const c = w[p + 2]
+      const d = w[p + 3]
+      lo =
+        LO[15 * 256 + (a & 0xff)] ^
+        LO[14 * 256 + ((a >>> 8) & 0xff)] ^
+        LO[13 * 256 + ((a >>> 16) & 0xff)] ^
+        LO[12 * 256 + (a >>> 24)] ^
+        LO[11 * 256 + (b & 0xff)] ^
+        LO[10 * 256 + ((b >>> 8) & 0xff)] ^
+        LO[9 * 256 + ((b >>> 16) & 0xff)] ^
+        LO[8 * 256 + (b >>> 24)] ^
+        LO[7 * 256 + (c & 0xff)] ^
+        LO[6 * 256 + ((c >>> 8) & 0xff)] ^
+        LO[5 * 256 + ((c >>> 16) & 0xff)] ^
+        LO[4 * 256 + (c >>> 24)] ^
+        LO[3 * 256 + (d & 0xff)] ^
+        LO[2 * 256 + ((d >>> 8) & 0xff)] ^
+        LO[256 + ((d >>> 16) & 0xff)] ^
+        LO[d >>> 24]
+      hi =
+        HI[15 * 256 + (a & 0xff)] ^
+        HI[14 * 256 + ((a >>> 8) & 0xff)] ^
+        HI[13 * 256 + ((a >>> 16) & 0xff)] ^
+        HI[12 * 256 + (a >>> 24)] ^
+        HI[11 * 256 + (b & 0xff)] ^
+        HI[10 * 256 + ((b >>> 8) & 0xff)] ^
+        HI[9 * 256 + ((b >>> 16) & 0xff)] ^
+        HI[8 * 256 + (b >>> 24)] ^
+        HI[7 * 256 + (c & 0xff)] ^
+        HI[6 * 256 + ((c >>> 8) & 0xff)] ^
+        HI[5 * 256 + ((c >>> 16) & 0xff)] ^
+        HI[4 * 256 + (c >>> 24)] ^
+        HI[3 * 256 + (d & 0xff)] ^
+        HI[2 * 256 + ((d >>> 8) & 0xff)] ^
+        HI[256 + ((d >>> 16) & 0xff)] ^
+        HI[d >>> 24]
+    }
+    this.lo = lo | 0
+    this.hi = hi | 0
   }
 
   /** The 8 footer bytes, little-endian. */

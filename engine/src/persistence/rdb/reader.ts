@@ -15,6 +15,7 @@ import { parseScore } from '../../types/zset.js'
 import { printable } from '../../util/printable.js'
 import { AdoptError, adoptHashListpack, adoptListNode, adoptZsetListpack, type LpBlob } from './adopt.js'
 import * as K from './constants.js'
+import { skimValue } from './skim.js'
 
 /** A corrupt or unsupported file: the message names what failed and the byte offset. */
 export class RdbError extends Error {
@@ -195,6 +196,20 @@ export class RdbInput {
     return out
   }
 
+  /** Consumes n bytes without keeping them (the CRC still sees them); the window never grows. */
+  skip(n: number): void {
+    for (;;) {
+      const have = this.end - this.pos
+      if (have >= n) {
+        this.pos += n
+        return
+      }
+      this.pos = this.end
+      n -= have
+      this.need(Math.min(n, this.buf.length))
+    }
+  }
+
   latin1(n: number): string {
     this.need(n)
     // latin1Slice skips toString's encoding dispatch: this runs for every key and value loaded.
@@ -309,6 +324,48 @@ export class RdbInput {
     }
   }
 
+  /** Consumes a string in any of its encodings without building it (structure-only walks). */
+  skipStr(): void {
+    // Fast path: a short string (6-bit length) already in the window, as nearly every key is.
+    const b = this.buf[this.pos]
+    if (this.pos < this.end && b < 0x40 && this.end - this.pos > b) {
+      this.pos += 1 + b
+      return
+    }
+    const at = this.offset
+    const { len, special } = this.lenOrSpecial()
+    if (special < 0) this.skip(len)
+    else if (special === K.RDB_ENC_INT8) this.skip(1)
+    else if (special === K.RDB_ENC_INT16) this.skip(2)
+    else if (special === K.RDB_ENC_INT32) this.skip(4)
+    else if (special === K.RDB_ENC_LZF) {
+      const clen = this.len()
+      this.len()
+      this.skip(clen)
+    } else this.fail(`unknown string encoding ${special}`, at)
+  }
+
+  /**
+   * A compact blob's length, its first `head` bytes (fewer when it is shorter) and its last byte,
+   * consumed without keeping the rest: structure-only walks check headers and terminators, not
+   * entries. LZF-compressed blobs are decompressed (their header is inside the compressed data).
+   */
+  blobEdges(head: number): { length: number; head: Buffer; last: number } {
+    const at = this.offset
+    const { len, special } = this.lenOrSpecial()
+    if (special >= 0) {
+      const b = special === K.RDB_ENC_LZF ? this.lzf(at) : Buffer.from(this.strAfterSpecial(special, at), 'latin1')
+      return { length: b.length, head: b.subarray(0, head), last: b.length ? b[b.length - 1] : -1 }
+    }
+    if (len <= head) {
+      const b = this.take(len)
+      return { length: len, head: b, last: len ? b[len - 1] : -1 }
+    }
+    const h = this.take(head)
+    this.skip(len - head - 1)
+    return { length: len, head: h, last: this.u8() }
+  }
+
   /** A string as bytes (listpack, ziplist and intset blobs). */
   blob(): Buffer {
     return this.blobOrView(false)
@@ -372,9 +429,24 @@ export interface ParseOptions {
    * that keeps nothing of an event past the next call: a load then allocates nothing per key.
    */
   reuseEvents?: boolean
+  /**
+   * Walk key records for their structure only (skimValue) and hand each to this sink instead of
+   * returning `key` events: nothing is built per record, so a stream is validated at network speed.
+   */
+  skim?: SkimSink
 }
 
 type KeyEvent = Extract<RdbEvent, { kind: 'key' }>
+
+/** A key record seen by a structure-only walk: `elements` as skimValue gives it, bytes [start, end). */
+export type SkimSink = (
+  db: number,
+  rdbType: number,
+  elements: number,
+  expireAt: number,
+  start: number,
+  end: number,
+) => void
 
 /** Pull parser over a whole RDB file: `header()` once, then `next()` until an eof event. */
 export class RdbParser {
@@ -386,6 +458,7 @@ export class RdbParser {
   private readonly blobs: boolean
   private readonly keyEvent: KeyEvent | null = null
   private readonly stringValue = { type: 'string' as const, value: '' }
+  private readonly skim: SkimSink | null
 
   constructor(src: ByteSource, opts: ParseOptions = {}) {
     this.input = new RdbInput(src)
@@ -404,6 +477,7 @@ export class RdbParser {
         offset: 0,
       }
     }
+    this.skim = opts.skim ?? null
   }
 
   /** Bytes consumed so far (after eof: the file's length as far as the RDB goes). */
@@ -486,6 +560,15 @@ export class RdbParser {
         case K.RDB_OPCODE_EOF:
           return this.eof()
         default: {
+          if (this.skim) {
+            inp.skipStr()
+            const elements = skimValue(inp, op, at)
+            this.skim(this.db, op, elements, expireAt, at, inp.offset)
+            expireAt = 0
+            idle = -1
+            freq = -1
+            continue
+          }
           const key = inp.str()
           const ev = this.keyEvent
           if (ev === null) {
@@ -698,15 +781,8 @@ export function readValue(inp: RdbInput, t: number, at: number, blobs = false): 
       }
       return lazy !== null ? { type: 'list', nodes, nodeBytes: null, blobs: lazy } : { type: 'list', nodes, nodeBytes }
     }
-    default: {
-      const name = K.RDB_TYPE_NAMES[t]
-      return inp.fail(
-        name
-          ? `unsupported value type ${t} (${name}): Strata cannot load it`
-          : `unknown value type ${t} (0x${t.toString(16)})`,
-        at,
-      )
-    }
+    default:
+      return inp.fail(K.unsupportedType(t), at)
   }
 }
 

@@ -1,6 +1,8 @@
 // RESP request parser: multibulk and inline commands from a client's query buffer, with Redis's
 // limits and exact protocol error texts. Arguments come out as latin1 strings (one char per byte).
 
+import { latin1Of } from '../util/latin1.js'
+
 export class ProtocolError extends Error {}
 
 export interface ParserLimits {
@@ -14,7 +16,8 @@ const INLINE_MAX = 64 * 1024
 /**
  * Arguments shorter than this are cut from one decoded string of the read buffer (V8 copies
  * substrings below 13 characters, SlicedString::kMinLength, so none pins the buffer's text);
- * longer ones are decoded on their own. Buffers above TEXT_MAX (a large pending bulk) never are.
+ * longer ones are decoded on their own (latin1Of). Buffers above TEXT_MAX (a large pending bulk)
+ * never are.
  */
 const SHORT_ARG = 13
 const TEXT_MAX = 64 * 1024
@@ -128,7 +131,9 @@ export class RespParser {
         return null
       }
       this.argv.push(
-        this.bulkLen < SHORT_ARG && buf.length <= TEXT_MAX ? this.short(buf, end) : buf.latin1Slice(this.pos, end),
+        this.bulkLen < SHORT_ARG && buf.length <= TEXT_MAX
+          ? this.short(buf, end)
+          : latin1Of(buf, this.pos, this.bulkLen),
       )
       this.pos = end + 2
       this.bulkLen = -1

@@ -13,6 +13,7 @@ import { ListpackError, lpDecode } from '../../types/listpack.js'
 import { IntsetError, intsetDecode } from '../../types/intset.js'
 import { parseScore } from '../../types/zset.js'
 import { printable } from '../../util/printable.js'
+import { latin1Of } from '../../util/latin1.js'
 import { AdoptError, adoptHashListpack, adoptListNode, adoptZsetListpack, type LpBlob } from './adopt.js'
 import * as K from './constants.js'
 import { skimValue } from './skim.js'
@@ -212,8 +213,8 @@ export class RdbInput {
 
   latin1(n: number): string {
     this.need(n)
-    // latin1Slice skips toString's encoding dispatch: this runs for every key and value loaded.
-    const s = this.buf.latin1Slice(this.pos, this.pos + n)
+    // This runs for every key and value loaded (latin1Of: short ones without a C++ call).
+    const s = latin1Of(this.buf, this.pos, n)
     this.pos += n
     return s
   }

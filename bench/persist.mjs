@@ -2,19 +2,21 @@
 // PATH) on BENCH_PERSIST_KEYS string keys (default 1,000,000) plus BENCH_PERSIST_COLLECTIONS
 // hashes, lists and zsets (default 10,000 each) of 100 fields: SAVE time, BGSAVE time, file size,
 // load time at start, GET p99 idle vs during back-to-back BGSAVEs, and peak memory (PSS, which
-// counts a fork's copy-on-write pages once) during a BGSAVE under a write load.
+// counts a fork's copy-on-write pages once) during a BGSAVE under a write load. SAVE, BGSAVE and load
+// are medians of BENCH_ROUNDS (default 3) rounds that alternate between the two servers.
 
 import { connect } from 'node:net'
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { command, has, info, loadStrings, startServer, table } from './lib.mjs'
+import { dirname, join } from 'node:path'
+import { command, has, info, loadStrings, median, startServer, table } from './lib.mjs'
 
 const KEYS = Number(process.env.BENCH_PERSIST_KEYS ?? 1_000_000)
 const COLLECTIONS = Number(process.env.BENCH_PERSIST_COLLECTIONS ?? 10_000)
 const FIELDS = 100
 const LATENCY_MS = Number(process.env.BENCH_PERSIST_LATENCY_MS ?? 3000)
 const LATENCY_CLIENTS = 4
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 
 /** Pipelines `n` commands built by make(i) over one connection; every reply is one line. */
 function pipeline(port, n, make) {
@@ -129,65 +131,95 @@ async function startWithFile(kind, file) {
   return { srv, dt, dir }
 }
 
-async function measure(kind) {
-  const out = {}
-  const srv = await startServer(kind)
-  try {
-    await populate(srv.port)
-    out.keys = Number(/keys=(\d+)/.exec((await info(srv.port, 'keyspace')).db0)?.[1] ?? 0)
-    // One unmeasured save first: a long-running server has its serializer compiled by the JIT.
-    await command(srv.port, 'SAVE')
-    let t0 = performance.now()
-    await command(srv.port, 'SAVE')
-    out.save = performance.now() - t0
-    const file = join(srv.dir, 'dump.rdb')
-    out.size = statSync(file).size
-    out.bgsave = await timedBgsave(srv.port)
-    const idle = await getLatencies(srv.port, LATENCY_MS)
-    out.p99Idle = p99(idle)
-    // Back-to-back BGSAVEs while the GET clients run.
-    let looping = true
-    const loop = (async () => {
-      while (looping) await timedBgsave(srv.port)
-    })()
-    const busy = await getLatencies(srv.port, LATENCY_MS)
-    looping = false
-    await loop
-    out.p99Bgsave = p99(busy)
-    // Peak memory during one BGSAVE while a writer overwrites random keys.
-    out.memBefore = pss(srv.pid)
-    let writing = true
-    const writer = (async () => {
-      while (writing) {
-        await pipeline(srv.port, 20_000, () => [
-          'SET',
-          `key:${String(Math.floor(Math.random() * KEYS)).padStart(12, '0')}`,
-          'w'.repeat(16),
-        ])
-      }
-    })()
-    await new Promise((r) => setTimeout(r, 200))
-    let peak = pss(srv.pid)
-    await command(srv.port, 'BGSAVE')
-    while (await bgsaveRunning(srv.port)) {
-      peak = Math.max(peak, pss(srv.pid))
-      await new Promise((r) => setTimeout(r, 10))
+/** Everything but the timed rounds, on one populated server. */
+async function measureOne(srv, out) {
+  out.keys = Number(/keys=(\d+)/.exec((await info(srv.port, 'keyspace')).db0)?.[1] ?? 0)
+  const idle = await getLatencies(srv.port, LATENCY_MS)
+  out.p99Idle = p99(idle)
+  // Back-to-back BGSAVEs while the GET clients run.
+  let looping = true
+  const loop = (async () => {
+    while (looping) await timedBgsave(srv.port)
+  })()
+  const busy = await getLatencies(srv.port, LATENCY_MS)
+  looping = false
+  await loop
+  out.p99Bgsave = p99(busy)
+  // Peak memory during one BGSAVE while a writer overwrites random keys.
+  out.memBefore = pss(srv.pid)
+  let writing = true
+  const writer = (async () => {
+    while (writing) {
+      await pipeline(srv.port, 20_000, () => [
+        'SET',
+        `key:${String(Math.floor(Math.random() * KEYS)).padStart(12, '0')}`,
+        'w'.repeat(16),
+      ])
     }
-    writing = false
-    await writer
-    out.memPeak = peak
-    // Load time at start: spawn-to-ready with the file, minus spawn-to-ready when empty.
-    await command(srv.port, 'SAVE')
-    t0 = performance.now()
-    const blank = await startServer(kind)
+  })()
+  await new Promise((r) => setTimeout(r, 200))
+  let peak = pss(srv.pid)
+  await command(srv.port, 'BGSAVE')
+  while (await bgsaveRunning(srv.port)) {
+    peak = Math.max(peak, pss(srv.pid))
+    await new Promise((r) => setTimeout(r, 10))
+  }
+  writing = false
+  await writer
+  out.memPeak = peak
+}
+
+/** Runs fn(kind) for every kind, ROUNDS times, alternating, and returns the medians per kind. */
+async function alternating(kinds, fn) {
+  const runs = Object.fromEntries(kinds.map((k) => [k, []]))
+  for (let r = 0; r < ROUNDS; r++) for (const k of kinds) runs[k].push(await fn(k))
+  return Object.fromEntries(kinds.map((k) => [k, median(runs[k])]))
+}
+
+async function measure(kinds) {
+  const out = Object.fromEntries(kinds.map((k) => [k, {}]))
+  const srvs = {}
+  const files = {}
+  try {
+    for (const k of kinds) {
+      srvs[k] = await startServer(k)
+      await populate(srvs[k].port)
+      // One unmeasured save first: a long-running server has its serializer compiled by the JIT.
+      await command(srvs[k].port, 'SAVE')
+    }
+    // Timed measures alternate between the servers, so a noisy neighbour hits both alike.
+    const save = await alternating(kinds, async (k) => {
+      const t0 = performance.now()
+      await command(srvs[k].port, 'SAVE')
+      return performance.now() - t0
+    })
+    const bgsave = await alternating(kinds, (k) => timedBgsave(srvs[k].port))
+    for (const k of kinds) {
+      out[k].save = save[k]
+      out[k].bgsave = bgsave[k]
+      await command(srvs[k].port, 'SAVE')
+      files[k] = join(mkdtempSync(join(tmpdir(), `bench-file-${k}-`)), 'dump.rdb')
+      copyFileSync(join(srvs[k].dir, 'dump.rdb'), files[k])
+      out[k].size = statSync(files[k]).size
+      await measureOne(srvs[k], out[k])
+    }
+  } finally {
+    for (const k of kinds) await srvs[k]?.stop?.()
+  }
+  // Load time at start: spawn-to-ready with the file, minus spawn-to-ready when empty.
+  const load = await alternating(kinds, async (k) => {
+    const t0 = performance.now()
+    const blank = await startServer(k)
     const base = performance.now() - t0
     await blank.stop()
-    const loaded = await startWithFile(kind, file)
-    out.load = loaded.dt - base
+    const loaded = await startWithFile(k, files[k])
     await loaded.srv.stop()
     rmSync(loaded.dir, { recursive: true, force: true })
-  } finally {
-    await srv.stop()
+    return loaded.dt - base
+  })
+  for (const k of kinds) {
+    out[k].load = load[k]
+    rmSync(dirname(files[k]), { recursive: true, force: true })
   }
   return out
 }
@@ -195,9 +227,13 @@ async function measure(kind) {
 const ms = (v) => `${v.toFixed(v < 10 ? 2 : 0)} ms`
 const mb = (v) => `${(v / 1048576).toFixed(1)} MB`
 
-console.log(`RDB persistence: ${KEYS} strings + ${COLLECTIONS} hashes/lists/zsets of ${FIELDS} fields`)
-const strata = await measure('strata')
-const redis = has('redis-server') ? await measure('redis') : null
+console.log(
+  `RDB persistence: ${KEYS} strings + ${COLLECTIONS} hashes/lists/zsets of ${FIELDS} fields ` +
+    `(SAVE, BGSAVE and load: median of ${ROUNDS} rounds alternating between the servers)`,
+)
+const results = await measure(has('redis-server') ? ['strata', 'redis'] : ['strata'])
+const strata = results.strata
+const redis = results.redis ?? null
 const rows = [
   ['keys', strata.keys, redis?.keys ?? '-', '', ''],
   [

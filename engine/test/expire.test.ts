@@ -36,6 +36,20 @@ async function infoField(name: string): Promise<number> {
 }
 
 describe('setting a TTL', () => {
+  it('never bases a deadline on a time before the command was sent (the clock read when its bytes arrive)', async () => {
+    // The engine advances command time from the monotonic clock; its offset from a floored
+    // Date.now() once put deadlines up to 1 ms early, at millisecond boundaries only: many tries.
+    for (let i = 0; i < 2000; i++) {
+      const before = Date.now()
+      await c.call('SET', 'race', 'v', 'PX', '100000')
+      const at = (await c.call('PEXPIRETIME', 'race')) as number
+      if (at < before + 100000) expect.fail(`try ${i}: deadline ${at} is before ${before} + 100000`)
+      const after = Date.now()
+      if (at > after + 100000) expect.fail(`try ${i}: deadline ${at} is after ${after} + 100000`)
+    }
+    await c.call('DEL', 'race')
+  })
+
   it('EXPIRE, PEXPIRE, EXPIREAT and PEXPIREAT set absolute deadlines', async () => {
     await c.call('SET', 'k', 'v')
     const before = Date.now()

@@ -249,15 +249,8 @@ export class Server implements KeyspaceContext {
   }
 
   updateTime(): void {
-    const wall = Date.now()
-    const offset = wall - performance.now()
-    // Date.now() is floored, so one reading gives an offset up to 1 ms low, and a command's time
-    // could fall behind a wall-clock reading its client took before sending it. The highest recent
-    // offset is the truest (readings land at every phase of the millisecond); it decays by 1 µs a
-    // turn to follow a slewed clock, and a reading over 1 ms below it means the clock was set back.
-    const decayed = this.clockOffset - 0.001
-    this.clockOffset = offset > decayed || offset < this.clockOffset - 1 ? offset : decayed
-    this.cmdTime = wall
+    this.cmdTime = Date.now()
+    this.clockOffset = this.cmdTime - performance.now()
   }
 
   // ---- Networking ----
@@ -335,7 +328,12 @@ export class Server implements KeyspaceContext {
 
   private onData(c: Client, chunk: Buffer): void {
     if (c.closed) return
-    c.lastInteraction = Date.now()
+    const now = Date.now()
+    c.lastInteraction = now
+    // Commands in this chunk were sent after any clock reading their client took before sending
+    // them: their time starts here at the earliest (call() advances it from the monotonic clock,
+    // whose offset from a floored Date.now() may run up to 1 ms behind).
+    if (now > this.cmdTime) this.cmdTime = now
     c.netIn += chunk.length
     this.stats.netInput += chunk.length
     this.stats.totalReadsProcessed++
@@ -490,8 +488,8 @@ export class Server implements KeyspaceContext {
   /** call(): runs the handler, measures it, feeds monitors, slowlog, stats and propagation. */
   call(c: Client, cmd: Command, argv: string[]): void {
     const t0 = performance.now()
-    // Never below the turn's own wall-clock reading (an EXPIRE must not be based on a time before
-    // it was sent); the offset's residual error is a few microseconds (updateTime).
+    // Never below the wall-clock reading taken when the command's bytes arrived (onData), so an
+    // EXPIRE is never based on a time before it was sent.
     const t = Math.floor(this.clockOffset + t0)
     if (t > this.cmdTime) this.cmdTime = t
     if (this.monitors.size > 0 && !cmd.skipMonitor && !cmd.isAdmin) this.feedMonitors(c, argv)

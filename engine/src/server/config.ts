@@ -226,7 +226,6 @@ export class Config {
         return l
       }
       default:
-        if (p.name === 'dir') return checkDir(v)
         if (p.name === 'notify-keyspace-events') {
           const flags = parseKeyspaceEvents(v)
           if (flags === null) throw new ConfigError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
@@ -245,7 +244,8 @@ export class Config {
       if (staged.has(p.name)) throw new ConfigError(`Duplicate parameter - ${name}`)
       try {
         if (p.immutable) throw new ConfigError("can't set immutable config")
-        staged.set(p.name, this.normalise(p, p.kind === 'save' ? [value] : [value], false))
+        const v = this.normalise(p, p.kind === 'save' ? [value] : [value], false)
+        staged.set(p.name, p.name === 'dir' ? checkDir(v) : v)
       } catch (e) {
         if (e instanceof ConfigError) {
           throw new ConfigError(`CONFIG SET failed (possibly related to argument '${name}') - ${e.message}`)
@@ -429,8 +429,10 @@ export function argsToConfigText(args: string[]): string {
 }
 
 /**
- * `dir` as Redis's chdir() takes it: the folder must exist, and it is kept absolute (CONFIG GET dir
- * shows getcwd() in Redis), so later saves do not depend on the process's working directory.
+ * CONFIG SET dir as Redis's chdir() takes it: the folder must exist, and it is kept absolute
+ * (CONFIG GET dir shows getcwd() in Redis), so later saves do not depend on the process's working
+ * directory. A config file's `dir` is taken as written: the console's files say `dir ./data` and
+ * pass the real folder with --dir after it.
  */
 function checkDir(dir: string): string {
   let st

@@ -16,7 +16,7 @@ import { printable } from '../../util/printable.js'
 import { latin1Of } from '../../util/latin1.js'
 import { AdoptError, adoptHashListpack, adoptListNode, adoptZsetListpack, type LpBlob } from './adopt.js'
 import * as K from './constants.js'
-import { skimValue } from './skim.js'
+import { quicklistContainer, skimValue } from './skim.js'
 
 /** A corrupt or unsupported file: the message names what failed and the byte offset. */
 export class RdbError extends Error {
@@ -754,13 +754,7 @@ export function readValue(inp: RdbInput, t: number, at: number, blobs = false): 
       let nodeBytes: number[] | null = t === K.RDB_TYPE_LIST_QUICKLIST_2 ? [] : null
       let lazy: LpBlob[] | null = blobs && t === K.RDB_TYPE_LIST_QUICKLIST_2 ? [] : null
       for (let i = 0; i < count; i++) {
-        let container = K.QUICKLIST_NODE_CONTAINER_PACKED
-        if (t === K.RDB_TYPE_LIST_QUICKLIST_2) {
-          container = inp.len()
-          if (container !== K.QUICKLIST_NODE_CONTAINER_PACKED && container !== K.QUICKLIST_NODE_CONTAINER_PLAIN) {
-            inp.fail(`quicklist node with unknown container ${container}`)
-          }
-        }
+        const container = quicklistContainer(inp, t)
         if (container === K.QUICKLIST_NODE_CONTAINER_PLAIN) {
           // A plain node (an element of 1 GB or more) sends the whole list down the eager path.
           if (lazy !== null) for (const node of lazy) nodes.push(lpDecode(node.buf))

@@ -126,13 +126,7 @@ export function skimValue(inp: RdbInput, t: number, at: number): number {
       const count = inp.len()
       let total = 0
       for (let i = 0; i < count; i++) {
-        let container = K.QUICKLIST_NODE_CONTAINER_PACKED
-        if (t === K.RDB_TYPE_LIST_QUICKLIST_2) {
-          container = inp.len()
-          if (container !== K.QUICKLIST_NODE_CONTAINER_PACKED && container !== K.QUICKLIST_NODE_CONTAINER_PLAIN) {
-            inp.fail(`quicklist node with unknown container ${container}`)
-          }
-        }
+        const container = quicklistContainer(inp, t)
         if (container === K.QUICKLIST_NODE_CONTAINER_PLAIN) {
           inp.skipStr()
           if (total >= 0) total++
@@ -146,4 +140,14 @@ export function skimValue(inp: RdbInput, t: number, at: number): number {
     default:
       return inp.fail(K.unsupportedType(t), at)
   }
+}
+
+/** A quicklist node's container: PACKED for the old quicklist type, read and checked for QUICKLIST_2. */
+export function quicklistContainer(inp: RdbInput, t: number): number {
+  if (t !== K.RDB_TYPE_LIST_QUICKLIST_2) return K.QUICKLIST_NODE_CONTAINER_PACKED
+  const container = inp.len()
+  if (container !== K.QUICKLIST_NODE_CONTAINER_PACKED && container !== K.QUICKLIST_NODE_CONTAINER_PLAIN) {
+    inp.fail(`quicklist node with unknown container ${container}`)
+  }
+  return container
 }

@@ -601,18 +601,11 @@ export function lpDecode(buf: Buffer): string[] {
 }
 
 /** Digits (and sign) of an integer entry's text, the length its decoded string will have. */
-export function intTextLength(v: number | bigint): number {
+function intTextLength(v: number | bigint): number {
   if (typeof v === 'bigint') return v.toString().length
   let n = v < 0 ? 2 : 1
   for (let a = Math.abs(v); a >= 10; a = Math.floor(a / 10)) n++
   return n
-}
-
-/** JS heap bytes the decoded entries of a walked listpack take (the Listpack's `heap`). */
-export function lpHeapOf(buf: Buffer): number {
-  let heap = 0
-  lpWalk(buf, (_i, from, len, int) => (heap += lpEntryHeap(from, len, int)))
-  return heap
 }
 
 /** strBytes of the string a walked entry decodes to. */

@@ -120,14 +120,11 @@ export function buildValue(rv: RdbValue, config: Config, rdbType: number): Value
       const limits = hashLimits(config)
       if (rv.blob !== undefined) {
         if (rv.blob.count === 0) return null
-        const h = new HashValue()
-        h.lp = Listpack.fromBlob(rv.blob.buf, rv.blob.count * 2, rv.blob.heap)
-        if (rv.blob.count > limits.maxEntries) h.convert()
-        return h
+        return hashFromListpack(Listpack.fromBlob(rv.blob.buf, rv.blob.count * 2, rv.blob.heap), limits.maxEntries)
       }
       if (rv.pairs.length === 0) return null
       if (rdbType === K.RDB_TYPE_HASH_LISTPACK || rdbType === K.RDB_TYPE_HASH_ZIPLIST) {
-        return hashFromListpack(rv.pairs, rv.listpackBytes, limits.maxEntries)
+        return hashFromListpack(adoptListpack(rv.pairs, rv.listpackBytes), limits.maxEntries)
       }
       return HashValue.fromPairs(rv.pairs, limits)
     }
@@ -158,9 +155,9 @@ function adoptListpack(entries: string[], bytes: number | undefined): Listpack {
 }
 
 /** A hash kept in the listpack it was stored in, converted only when it has too many fields. */
-function hashFromListpack(pairs: string[], bytes: number | undefined, maxEntries: number): HashValue {
+function hashFromListpack(lp: Listpack, maxEntries: number): HashValue {
   const h = new HashValue()
-  h.lp = adoptListpack(pairs, bytes)
-  if (pairs.length / 2 > maxEntries) h.convert()
+  h.lp = lp
+  if (lp.length / 2 > maxEntries) h.convert()
   return h
 }

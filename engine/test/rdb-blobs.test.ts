@@ -2,15 +2,17 @@
 // list node stays the bytes it was stored as until an entry is needed. These tests load files
 // with such values and check that nothing about them differs from eagerly decoded ones: replies,
 // lengths, encodings, memory accounting before and after first use, writes, COPY, a SAVE that
-// writes the blobs back (checked by real Redis), and the same refusals of damaged files.
+// writes the blobs back (checked by real Redis), and the same refusals of damaged files. Every
+// test runs twice: with the blobs adopted as they are read, and sent to the load's worker thread
+// (rdb/blob-offload.ts), which large files use.
 
-import { afterAll, describe, expect, it } from 'vitest'
-import { copyFileSync, rmSync, writeFileSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { RawClient, requireProgram, startRealRedis } from './helpers.js'
 import { rdbString, startPersistent, tempDir } from './rdb-helpers.js'
-import { RdbLoadError } from '../src/persistence/load.js'
+import { RdbLoadError, loadRdbFile, twoThreadLoad } from '../src/persistence/load.js'
 import { crc64 } from '../src/persistence/rdb/crc64.js'
 import { lpEncode } from '../src/types/listpack.js'
 import {
@@ -75,7 +77,26 @@ function runProgram(cmd: string, args: string[]): Promise<number | null> {
 const datasetMemory = async (c: RawClient): Promise<number> =>
   Number(/used_memory_dataset:(\d+)/.exec(String(await c.call('INFO', 'memory')))?.[1])
 
-describe('listpacks adopted as blobs at load', () => {
+const DEFAULT_MIN_BYTES = twoThreadLoad.minBytes
+const MODES = [
+  ['in the loading thread', Infinity],
+  ['by the worker thread', 0],
+] as const
+
+/** Runs the tests in fn with files of every size loaded in one thread, or on two. */
+function inBothModes(title: string, fn: () => void): void {
+  describe.each(MODES)(`${title}, decoded %s`, (_mode, minBytes) => {
+    beforeAll(() => {
+      twoThreadLoad.minBytes = minBytes
+    })
+    afterAll(() => {
+      twoThreadLoad.minBytes = DEFAULT_MIN_BYTES
+    })
+    fn()
+  })
+}
+
+inBothModes('listpacks adopted as blobs at load', () => {
   const hashEntries = ['f1', 'v1', 'n', '-5', 'big', '9223372036854775807', 'long', 'l'.repeat(70), '42', 'x']
   const zsetEntries = ['a', '-1', 'b', '0.5', 'c', '2', 'd', '1e3']
   const listNodes = [
@@ -265,4 +286,121 @@ describe('listpacks adopted as blobs at load', () => {
       }
     },
   )
+})
+
+describe('loading on two threads', () => {
+  let path: string
+
+  beforeAll(async () => {
+    // Compressible listpacks (stored LZF-compressed) and small ones (stored raw), strings between.
+    const s = await startPersistent()
+    dirs.push(s.dir)
+    const c = await RawClient.connect(s.port)
+    for (let i = 0; i < 300; i++) {
+      const n = 1 + (i % 60)
+      const range = (f: (k: number) => string[]): string[] => Array.from({ length: n }, (_, k) => f(k)).flat()
+      await c.call('HSET', `hash:${i}`, ...range((k) => [`field:${k}`, `value ${k} of hash ${i} `.repeat(2)]))
+      await c.call('ZADD', `zset:${i}`, ...range((k) => [String(k * 1.25 - i), `member:${k}:${'m'.repeat(k % 7)}`]))
+      await c.call('RPUSH', `list:${i}`, ...range((k) => [k % 3 ? `element ${k} `.repeat(4) : String(k - 30)]))
+      await c.call('SET', `string:${i}`, `text ${i}`, 'PX', String(3_600_000 + i))
+    }
+    expect(await c.call('SAVE')).toBe('OK')
+    c.close()
+    await s.close()
+    path = join(s.dir, 'dump.rdb')
+  })
+
+  afterAll(() => {
+    twoThreadLoad.minBytes = DEFAULT_MIN_BYTES
+  })
+
+  /** Starts a server on a copy of `bytes` with files from minBytes on loaded on two threads. */
+  async function start(bytes: Buffer, minBytes: number) {
+    twoThreadLoad.minBytes = minBytes
+    const dir = tempDir()
+    dirs.push(dir)
+    writeFileSync(join(dir, 'dump.rdb'), bytes)
+    return startPersistent([], dir)
+  }
+
+  /** Every key as DUMP, PEXPIRETIME and MEMORY USAGE see it. */
+  async function contents(port: number): Promise<Map<string, unknown[]>> {
+    const c = await RawClient.connect(port)
+    const keys = ((await c.call('KEYS', '*')) as string[]).sort()
+    const out = new Map<string, unknown[]>()
+    for (const k of keys) {
+      out.set(k, [await c.call('DUMP', k), await c.call('PEXPIRETIME', k), await c.call('MEMORY', 'USAGE', k)])
+    }
+    c.close()
+    return out
+  }
+
+  it('sends the listpacks and the CRC to a worker and loads exactly what one thread loads', async () => {
+    const bytes = readFileSync(path)
+    const one = await start(bytes, Infinity)
+    const two = await start(bytes, 0)
+    try {
+      twoThreadLoad.minBytes = Infinity
+      expect(loadRdbFile(one.srv, join(one.dir, 'dump.rdb')).threads).toBe(1)
+      // Without the built worker (npm run build:engine) the load stays in one thread.
+      twoThreadLoad.minBytes = 0
+      expect(loadRdbFile(two.srv, join(two.dir, 'dump.rdb')).threads).toBe(2)
+      const [a, b] = [await contents(one.port), await contents(two.port)]
+      expect(a.size).toBe(1200)
+      expect([...a].filter(([, [, at]]) => at !== -1)).toHaveLength(300)
+      expect([...b]).toEqual([...a])
+      expect(await datasetMemory(await RawClient.connect(two.port))).toBe(
+        await datasetMemory(await RawClient.connect(one.port)),
+      )
+    } finally {
+      await one.close()
+      await two.close()
+    }
+  })
+
+  it('refuses a damaged file with the same message and offset as one thread', async () => {
+    const good = readFileSync(path)
+    const firstBlob = good.indexOf('hash:10') + 8
+    // zset:0 holds one short member: its listpack is stored raw.
+    const rawEntry = good.indexOf('member:0:', good.indexOf('zset:0')) - 1
+    const failure = async (bytes: Buffer, minBytes: number): Promise<[string, number]> => {
+      const err = await start(bytes, minBytes).then(
+        () => null,
+        (e: unknown) => e,
+      )
+      expect(err).toBeInstanceOf(RdbLoadError)
+      const e = err as RdbLoadError
+      return [e.message.slice(e.message.indexOf(': ') + 2), e.offset]
+    }
+    // Flips inside listpacks (raw and LZF-compressed ones), in the structure, and in the footer.
+    for (const at of [firstBlob, firstBlob + 3, firstBlob + 40, rawEntry, good.length >> 1, good.length - 2]) {
+      const bad = Buffer.from(good)
+      bad[at] ^= 0x5a
+      const one = await failure(bad, Infinity)
+      expect(await failure(bad, 0)).toEqual(one)
+    }
+    const cut = good.subarray(0, good.length - 1000)
+    expect(await failure(cut, 0)).toEqual(await failure(cut, Infinity))
+  })
+
+  it('loads in one thread, with a warning, when the worker does not start', async () => {
+    const script = twoThreadLoad.script
+    const dir = tempDir()
+    dirs.push(dir)
+    twoThreadLoad.script = join(dir, 'broken-worker.mjs')
+    writeFileSync(twoThreadLoad.script, "throw new Error('no worker here')\n")
+    const s = await start(readFileSync(path), Infinity)
+    try {
+      const expected = await contents(s.port)
+      const warnings: string[] = []
+      s.srv.log.sink = (line) => warnings.push(line)
+      twoThreadLoad.minBytes = 0
+      expect(loadRdbFile(s.srv, join(s.dir, 'dump.rdb')).threads).toBe(1)
+      expect(warnings.join('\n')).toContain('the load worker did not start, loading again in one thread')
+      expect([...(await contents(s.port))]).toEqual([...expected])
+    } finally {
+      twoThreadLoad.script = script
+      await s.close()
+    }
+  }, 30_000)
 })

@@ -1,12 +1,14 @@
 // Loading an RDB into the keyspace (rdbLoad + loadDataFromDisk): streams the file through the
 // parser, builds values with our own encoding thresholds, drops keys already expired (except for
 // an AOF base/preamble), and installs the new dbs only when the whole file parsed and its
-// checksum matched — a corrupt file leaves the server's data (and the file) untouched.
+// checksum matched — a corrupt file leaves the server's data (and the file) untouched. Large files
+// load on two cores: listpacks and the CRC go to a worker (rdb/blob-offload.ts).
 
 import { existsSync } from 'node:fs'
 import type { Server } from '../server/server.js'
 import { Dict } from '../keyspace/dict.js'
-import { FileSource, RdbError, RdbParser, type ByteSource } from './rdb/reader.js'
+import { FileSource, RdbError, RdbParser, type ByteSource, type RdbEvent } from './rdb/reader.js'
+import { BlobOffload, OffloadUnavailable, blobWorkerScript } from './rdb/blob-offload.js'
 import { buildValue } from './rdb/objects.js'
 import { rdbPath, rdbState } from './save.js'
 import { withHeapGrowth } from '../util/heap.js'
@@ -18,12 +20,22 @@ export interface LoadOptions {
   name?: string
 }
 
+/**
+ * Files from minBytes on load on two threads, listpacks and the CRC in a worker (BlobOffload) run
+ * from `script`; smaller ones are done before a worker would have started. Tests change both.
+ */
+export const twoThreadLoad = { minBytes: 8 << 20, script: blobWorkerScript() }
+
+type KeyEvent = Extract<RdbEvent, { kind: 'key' }>
+
 export interface LoadResult {
   keysLoaded: number
   keysExpired: number
   emptySkipped: number
   /** Bytes the RDB occupied (an AOF preamble's RESP part starts here). */
   bytes: number
+  /** 2 when a worker thread decoded the listpacks and kept the CRC. */
+  threads: 1 | 2
   aux: Map<string, string>
 }
 
@@ -45,24 +57,76 @@ const MAX_RESERVE = 1 << 24
 
 /** Parses src completely into new dicts, then swaps them into the server's dbs. */
 export function loadRdb(srv: Server, src: ByteSource, opts: LoadOptions = {}): LoadResult {
-  return withHeapGrowth(() => parseInto(srv, src, opts))
+  return withHeapGrowth(() => {
+    const twoThreads = src instanceof FileSource && src.size >= twoThreadLoad.minBytes
+    try {
+      return parseInto(srv, src, opts, twoThreads)
+    } catch (e) {
+      if (!(e instanceof OffloadUnavailable && src instanceof FileSource)) throw e
+      srv.log.warning(`${opts.name ?? 'RDB'}: ${e.message}, loading again in one thread`)
+      src.rewind()
+      return parseInto(srv, src, opts, false)
+    }
+  })
 }
 
-function parseInto(srv: Server, src: ByteSource, opts: LoadOptions): LoadResult {
+function parseInto(srv: Server, src: ByteSource, opts: LoadOptions, twoThreads: boolean): LoadResult {
   const name = opts.name ?? 'RDB'
   const dbs = srv.keyspace.dbs
   const dicts = dbs.map(() => new Dict())
   const now = Date.now()
   const lfu = srv.policy.endsWith('-lfu')
+  const offload = twoThreads ? BlobOffload.start(twoThreadLoad.script) : null
   // Listpacks stay blobs until first used, as Redis keeps them: a load builds no entry strings,
   // and nothing is allocated per key but the key and its value.
-  const parser = new RdbParser(src, { checksum: srv.config.getBool('rdbchecksum'), blobs: true, reuseEvents: true })
-  const res: LoadResult = { keysLoaded: 0, keysExpired: 0, emptySkipped: 0, bytes: 0, aux: new Map() }
+  const parser = new RdbParser(src, {
+    checksum: srv.config.getBool('rdbchecksum'),
+    blobs: true,
+    reuseEvents: true,
+    adopter: offload ?? undefined,
+    crc: offload ?? undefined,
+  })
+  const res: LoadResult = {
+    keysLoaded: 0,
+    keysExpired: 0,
+    emptySkipped: 0,
+    bytes: 0,
+    threads: offload === null ? 1 : 2,
+    aux: new Map(),
+  }
+  /** Keys whose blobs are still at the worker, in file order, with the blob count that completes each. */
+  const waiting: (KeyEvent & { ready: number })[] = []
+  let nextWaiting = 0
+
+  const install = (ev: KeyEvent): void => {
+    const val = buildValue(ev.value, srv.config, ev.rdbType)
+    if (val === null) {
+      res.emptySkipped++
+      return
+    }
+    if (ev.expireAt !== 0 && ev.expireAt < now && !opts.aofPreamble) {
+      res.keysExpired++
+      return
+    }
+    const d = dicts[ev.db]
+    let stamp = srv.lruClock
+    if (lfu && ev.freq >= 0) stamp = (((Math.floor(now / 60000) & 0xffff) << 8) | ev.freq) >>> 0
+    else if (!lfu && ev.idle >= 0) stamp = (srv.lruClock - ev.idle) & 0xffffff
+    const slot = d.insertIfAbsent(ev.key, val, stamp)
+    if (slot < 0) throw new RdbError(`duplicated key '${ev.key}' in db ${ev.db}`, ev.offset)
+    if (ev.expireAt !== 0) d.setExpire(slot, ev.expireAt)
+    res.keysLoaded++
+  }
+  const installReady = (resolved: number): void => {
+    while (nextWaiting < waiting.length && waiting[nextWaiting].ready <= resolved) install(waiting[nextWaiting++])
+  }
+
   const wasLoading = srv.loading
   srv.loading = true
   try {
     parser.header()
     for (;;) {
+      const submitted = offload?.submitted ?? 0
       const ev = parser.next()
       if (ev.kind === 'eof') break
       if (ev.kind === 'aux') {
@@ -89,35 +153,41 @@ function parseInto(srv: Server, src: ByteSource, opts: LoadOptions): LoadResult 
       if (ev.kind === 'module-aux') {
         throw new RdbError(`module data of '${ev.moduleId}' cannot be loaded: modules are not supported`, parser.offset)
       }
-      if (ev.kind !== 'key') continue
-      const val = buildValue(ev.value, srv.config, ev.rdbType)
-      if (val === null) {
-        res.emptySkipped++
-        continue
-      }
-      if (ev.expireAt !== 0 && ev.expireAt < now && !opts.aofPreamble) {
-        res.keysExpired++
-        continue
-      }
-      const d = dicts[ev.db]
-      let stamp = srv.lruClock
-      if (lfu && ev.freq >= 0) stamp = (((Math.floor(now / 60000) & 0xffff) << 8) | ev.freq) >>> 0
-      else if (!lfu && ev.idle >= 0) stamp = (srv.lruClock - ev.idle) & 0xffffff
-      const slot = d.insertIfAbsent(ev.key, val, stamp)
-      if (slot < 0) throw new RdbError(`duplicated key '${ev.key}' in db ${ev.db}`, ev.offset)
-      if (ev.expireAt !== 0) d.setExpire(slot, ev.expireAt)
-      res.keysLoaded++
+      if (offload !== null && offload.submitted > submitted) {
+        waiting.push({ ...ev, ready: offload.submitted })
+        offload.poll()
+        installReady(offload.resolved)
+      } else install(ev)
+    }
+    if (offload !== null) {
+      offload.settle()
+      installReady(offload.resolved)
     }
     res.bytes = parser.offset
   } catch (e) {
-    if (e instanceof RdbError) throw new RdbLoadError(`${name}: ${e.message}`, e.offset)
-    throw e
+    const err = offload !== null && e instanceof RdbError ? earliest(e, offload) : e
+    if (err instanceof RdbError) throw new RdbLoadError(`${name}: ${err.message}`, err.offset)
+    throw err
   } finally {
     srv.loading = wasLoading
+    offload?.close()
   }
   dbs.forEach((db, i) => db.replaceDict(dicts[i]))
   if (res.emptySkipped > 0) srv.log.warning(`${name}: skipped ${res.emptySkipped} empty keys`)
   return res
+}
+
+/**
+ * The first error in the file: the parse may have failed past a blob the worker has yet to
+ * refuse, and a file is reported at its first fault, as a one-thread load would.
+ */
+function earliest(e: RdbError, offload: BlobOffload): RdbError {
+  try {
+    offload.settle()
+  } catch (blobError) {
+    if (blobError instanceof RdbError && blobError.offset < e.offset) return blobError
+  }
+  return e
 }
 
 /** Loads a file, recording the counts INFO shows. */

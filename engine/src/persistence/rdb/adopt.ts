@@ -19,13 +19,22 @@ export interface LpBlob {
 /** A blob that is a valid listpack but not a valid value of its type; message as the eager reader's. */
 export class AdoptError extends Error {}
 
-export function adoptListNode(buf: Buffer): LpBlob {
+/** The listpacks a load adopts, each validated as its value type needs. */
+export const BlobKind = { hash: 0, zset: 1, listNode: 2 } as const
+export type BlobKind = (typeof BlobKind)[keyof typeof BlobKind]
+
+export function adoptBlob(kind: BlobKind, buf: Buffer): LpBlob {
+  if (kind === BlobKind.hash) return adoptHashListpack(buf)
+  return kind === BlobKind.zset ? adoptZsetListpack(buf) : adoptListNode(buf)
+}
+
+function adoptListNode(buf: Buffer): LpBlob {
   let heap = 0
   const count = lpWalk(buf, (_i, from, len, int) => (heap += lpEntryHeap(from, len, int)))
   return { buf, count, heap }
 }
 
-export function adoptHashListpack(buf: Buffer): LpBlob {
+function adoptHashListpack(buf: Buffer): LpBlob {
   let heap = 0
   const fields = keys.reset(declaredCount(buf) / 2)
   const count = lpWalk(buf, (i, from, len, int) => {
@@ -37,7 +46,7 @@ export function adoptHashListpack(buf: Buffer): LpBlob {
   return { buf, count: count / 2, heap }
 }
 
-export function adoptZsetListpack(buf: Buffer): LpBlob {
+function adoptZsetListpack(buf: Buffer): LpBlob {
   let heap = 0
   const members = keys.reset(declaredCount(buf) / 2)
   const count = lpWalk(buf, (i, from, len, int) => {

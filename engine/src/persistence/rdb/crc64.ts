@@ -143,6 +143,11 @@ export class Crc64 {
     return lo === this.lo && hi === this.hi
   }
 
+  /** Itself: a Crc64 is the in-thread CrcSink (reader.ts). */
+  result(): this {
+    return this
+  }
+
   hex(): string {
     return (this.hi >>> 0).toString(16).padStart(8, '0') + (this.lo >>> 0).toString(16).padStart(8, '0')
   }

@@ -133,7 +133,7 @@ export function buildValue(rv: RdbValue, config: Config, rdbType: number): Value
       const ql = l.ql
       const sizes = rv.nodeBytes
       if (rv.blobs !== undefined) {
-        for (const b of rv.blobs) ql.appendNode(Listpack.fromBlob(b.buf, b.count, b.heap))
+        for (const b of rv.blobs) if (b.count > 0) ql.appendNode(Listpack.fromBlob(b.buf, b.count, b.heap))
       } else if (sizes !== null) {
         // Packed nodes are adopted as stored, as quicklistAppendListpack does on load.
         rv.nodes.forEach((entries, i) => ql.appendNode(adoptListpack(entries, sizes[i])))

@@ -5,7 +5,7 @@
 // check tool only counts them. Reads every type Redis 7.0 writes, the older ziplist, zipmap,
 // quicklist-of-ziplists and plain encodings, and 7.2's set listpacks.
 
-import { closeSync, openSync, readSync } from 'node:fs'
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import { Crc64 } from './crc64.js'
 import { LzfError, lzfDecompress } from './lzf.js'
 import { BlobError, ziplistDecode, zipmapDecode } from './ziplist.js'
@@ -14,7 +14,7 @@ import { IntsetError, intsetDecode } from '../../types/intset.js'
 import { parseScore } from '../../types/zset.js'
 import { printable } from '../../util/printable.js'
 import { latin1Of } from '../../util/latin1.js'
-import { AdoptError, adoptHashListpack, adoptListNode, adoptZsetListpack, type LpBlob } from './adopt.js'
+import { AdoptError, BlobKind, adoptBlob, type LpBlob } from './adopt.js'
 import * as K from './constants.js'
 import { quicklistContainer, skimValue } from './skim.js'
 
@@ -37,15 +37,23 @@ export interface ByteSource {
 export class FileSource implements ByteSource {
   private readonly fd: number
   private pos = 0
+  /** The file's size when opened. */
+  readonly size: number
 
   constructor(path: string) {
     this.fd = openSync(path, 'r')
+    this.size = fstatSync(this.fd).size
   }
 
   read(buf: Buffer, off: number, len: number): number {
     const n = readSync(this.fd, buf, off, len, this.pos)
     this.pos += n
     return n
+  }
+
+  /** Reads from the start again. */
+  rewind(): void {
+    this.pos = 0
   }
 
   close(): void {
@@ -125,6 +133,37 @@ export type RdbEvent =
 
 const WINDOW = 1 << 20
 
+/** Where consumed bytes go for the footer check: a Crc64 here, or a worker's (blob-offload.ts). */
+export interface CrcSink {
+  update(buf: Uint8Array, start: number, end: number): unknown
+  /** The CRC of everything passed to update. */
+  result(): Crc64
+}
+
+/** How readValue takes a listpack it keeps as bytes (ParseOptions.blobs). */
+export interface BlobAdopter {
+  /** The blob at the input's position, valid as `kind`: now, or (count -1 until then) once settled. */
+  adopt(inp: RdbInput, kind: BlobKind, at: number): LpBlob
+  /** Makes every blob adopted so far usable. */
+  settle(): void
+}
+
+/** Adopts each blob as it is read, in this thread. */
+const inThread: BlobAdopter = {
+  adopt(inp, kind, at) {
+    const start = inp.offset
+    const b = inp.blob()
+    try {
+      return adoptBlob(kind, b)
+    } catch (e) {
+      if (e instanceof ListpackError) inp.fail(`corrupt listpack: ${e.message}`, start)
+      if (e instanceof AdoptError) inp.fail(e.message, at)
+      throw e
+    }
+  },
+  settle() {},
+}
+
 /** Buffered, offset-tracking input with a running CRC over every consumed byte. */
 export class RdbInput {
   private buf: Buffer
@@ -134,12 +173,12 @@ export class RdbInput {
   private base = 0
   /** Start of the bytes in buf not yet folded into the CRC. */
   private crcFrom = 0
-  readonly crc = new Crc64()
   private eof = false
 
   constructor(
     private readonly src: ByteSource,
     windowSize = WINDOW,
+    private readonly crc: CrcSink = new Crc64(),
   ) {
     this.buf = Buffer.allocUnsafe(windowSize)
   }
@@ -251,7 +290,7 @@ export class RdbInput {
   crcNow(): Crc64 {
     this.crc.update(this.buf, this.crcFrom, this.pos)
     this.crcFrom = this.pos
-    return this.crc
+    return this.crc.result()
   }
 
   /** rdbLoadLenByRef: a plain length; `special` returns the 0xC0 kind instead of failing. */
@@ -367,6 +406,20 @@ export class RdbInput {
     return { length: len, head: h, last: this.u8() }
   }
 
+  /**
+   * A blob as stored: its bytes (LZF still compressed; a view valid until the next read) and its
+   * uncompressed length, -1 when stored as it is.
+   */
+  storedBlob(): { bytes: Buffer; ulen: number } {
+    const at = this.offset
+    const { len, special } = this.lenOrSpecial()
+    if (special < 0) return { bytes: this.view(len), ulen: -1 }
+    if (special !== K.RDB_ENC_LZF) return { bytes: Buffer.from(this.strAfterSpecial(special, at), 'latin1'), ulen: -1 }
+    const clen = this.len()
+    const ulen = this.len()
+    return { bytes: this.view(clen), ulen }
+  }
+
   /** A string as bytes (listpack, ziplist and intset blobs). */
   blob(): Buffer {
     return this.blobOrView(false)
@@ -425,6 +478,10 @@ export interface ParseOptions {
    * `blobs`) with empty entry arrays, for a loader that keeps them as bytes (adopt.ts).
    */
   blobs?: boolean
+  /** With blobs: who validates them (default: this thread, as each is read). */
+  adopter?: BlobAdopter
+  /** Where the consumed bytes go for the CRC-64 (default: computed in this thread). */
+  crc?: CrcSink
   /**
    * Key events (and string values) are one object refilled by each next() call, for a consumer
    * that keeps nothing of an event past the next call: a load then allocates nothing per key.
@@ -456,15 +513,15 @@ export class RdbParser {
   private db = 0
   private done = false
   private readonly checksum: boolean
-  private readonly blobs: boolean
+  private readonly adopter: BlobAdopter | null
   private readonly keyEvent: KeyEvent | null = null
   private readonly stringValue = { type: 'string' as const, value: '' }
   private readonly skim: SkimSink | null
 
   constructor(src: ByteSource, opts: ParseOptions = {}) {
-    this.input = new RdbInput(src)
+    this.input = new RdbInput(src, WINDOW, opts.crc)
     this.checksum = opts.checksum ?? true
-    this.blobs = opts.blobs ?? false
+    this.adopter = opts.blobs ? (opts.adopter ?? inThread) : null
     if (opts.reuseEvents) {
       this.keyEvent = {
         kind: 'key',
@@ -627,24 +684,16 @@ export class RdbParser {
 
   /** rdbLoadObject: the value of type `t` whose record starts at `at`. */
   value(t: number, at: number): RdbValue {
-    return readValue(this.input, t, at, this.blobs)
+    return readValue(this.input, t, at, this.adopter)
   }
 }
 
-/** One value of RDB type t (also used for DUMP payloads); `blobs` as in ParseOptions. */
-export function readValue(inp: RdbInput, t: number, at: number, blobs = false): RdbValue {
+/**
+ * One value of RDB type t (also used for DUMP payloads); with an adopter, listpack hashes, zsets
+ * and quicklist nodes come as blobs (ParseOptions.blobs).
+ */
+export function readValue(inp: RdbInput, t: number, at: number, adopter: BlobAdopter | null = null): RdbValue {
   let blobBytes = 0
-  const adopt = (check: (b: Buffer) => LpBlob): LpBlob => {
-    const start = inp.offset
-    const b = inp.blob()
-    try {
-      return check(b)
-    } catch (e) {
-      if (e instanceof ListpackError) inp.fail(`corrupt listpack: ${e.message}`, start)
-      if (e instanceof AdoptError) inp.fail(e.message, at)
-      throw e
-    }
-  }
   const blob = (decode: (b: Buffer) => string[], what: string): string[] => {
     const start = inp.offset
     const b = inp.blobView()
@@ -716,7 +765,9 @@ export function readValue(inp: RdbInput, t: number, at: number, blobs = false): 
     }
     case K.RDB_TYPE_HASH_ZIPLIST:
     case K.RDB_TYPE_HASH_LISTPACK: {
-      if (blobs && t === K.RDB_TYPE_HASH_LISTPACK) return { type: 'hash', pairs: [], blob: adopt(adoptHashListpack) }
+      if (adopter !== null && t === K.RDB_TYPE_HASH_LISTPACK) {
+        return { type: 'hash', pairs: [], blob: adopter.adopt(inp, BlobKind.hash, at) }
+      }
       const lp = t === K.RDB_TYPE_HASH_LISTPACK
       const pairs = lp ? blob(lpDecode, 'listpack') : blob(ziplistDecode, 'ziplist')
       if (pairs.length % 2 !== 0) inp.fail('hash with an odd number of entries', at)
@@ -725,8 +776,8 @@ export function readValue(inp: RdbInput, t: number, at: number, blobs = false): 
     }
     case K.RDB_TYPE_ZSET_ZIPLIST:
     case K.RDB_TYPE_ZSET_LISTPACK: {
-      if (blobs && t === K.RDB_TYPE_ZSET_LISTPACK) {
-        return { type: 'zset', members: [], scores: [], blob: adopt(adoptZsetListpack) }
+      if (adopter !== null && t === K.RDB_TYPE_ZSET_LISTPACK) {
+        return { type: 'zset', members: [], scores: [], blob: adopter.adopt(inp, BlobKind.zset, at) }
       }
       const flat = t === K.RDB_TYPE_ZSET_ZIPLIST ? blob(ziplistDecode, 'ziplist') : blob(lpDecode, 'listpack')
       if (flat.length % 2 !== 0) inp.fail('zset with an odd number of entries', at)
@@ -752,20 +803,23 @@ export function readValue(inp: RdbInput, t: number, at: number, blobs = false): 
       const count = inp.len()
       const nodes: string[][] = []
       let nodeBytes: number[] | null = t === K.RDB_TYPE_LIST_QUICKLIST_2 ? [] : null
-      let lazy: LpBlob[] | null = blobs && t === K.RDB_TYPE_LIST_QUICKLIST_2 ? [] : null
+      let lazy: LpBlob[] | null = adopter !== null && t === K.RDB_TYPE_LIST_QUICKLIST_2 ? [] : null
       for (let i = 0; i < count; i++) {
         const container = quicklistContainer(inp, t)
         if (container === K.QUICKLIST_NODE_CONTAINER_PLAIN) {
           // A plain node (an element of 1 GB or more) sends the whole list down the eager path.
-          if (lazy !== null) for (const node of lazy) nodes.push(lpDecode(node.buf))
+          if (lazy !== null) {
+            adopter?.settle()
+            for (const node of lazy) if (node.count > 0) nodes.push(lpDecode(node.buf))
+          }
           lazy = null
           nodes.push([inp.str()])
           nodeBytes = null
           continue
         }
-        if (lazy !== null) {
-          const node = adopt(adoptListNode)
-          if (node.count > 0) lazy.push(node)
+        if (lazy !== null && adopter !== null) {
+          // Empty nodes are dropped by the loader (their count may only be known later).
+          lazy.push(adopter.adopt(inp, BlobKind.listNode, at))
           continue
         }
         const part = t === K.RDB_TYPE_LIST_QUICKLIST ? blob(ziplistDecode, 'ziplist') : blob(lpDecode, 'listpack')

@@ -1,0 +1,217 @@
+// A large RDB load's second core. Loading is one thread's work in Redis; here a third of it
+// (measured on 1 M strings + 30 k listpack collections: LZF, validating every listpack entry, the
+// CRC-64) needs none of the values the loader builds, so a worker thread (blob-worker.ts) does it
+// while the loader parses on. The loader posts each adopted listpack as stored and gets it back
+// later, decompressed and validated, in the same order; it keeps the keys whose values wait for
+// one (load.ts) and inserts them once their blobs are back. Consumed byte ranges go to the worker
+// for the CRC. Replies are taken synchronously (receiveMessageOnPort, Atomics.wait for the next)
+// because the load runs in one synchronous call.
+
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads'
+import { Crc64 } from './crc64.js'
+import type { BlobKind, LpBlob } from './adopt.js'
+import { RdbError, type BlobAdopter, type CrcSink, type RdbInput } from './reader.js'
+import {
+  BlobStatus,
+  REPLY_FIELDS,
+  SIGNAL_REPLIES,
+  SIGNAL_STARTED,
+  type OffloadReply,
+  type OffloadRequest,
+  type OffloadWorkerData,
+} from './blob-protocol.js'
+
+/** Stored bytes per posted batch: small enough that the worker starts early, large enough to be few. */
+const BATCH_BYTES = 256 * 1024
+/** Blobs posted but not back yet before the loader waits: bounds the memory both sides hold. */
+const MAX_IN_FLIGHT = 4096
+/** No reply for this long means the worker is gone (it answers every batch within milliseconds). */
+const REPLY_TIMEOUT_MS = 60_000
+/** A worker that has not started by then will not (it boots in tens of milliseconds). */
+const START_TIMEOUT_MS = 5_000
+
+/**
+ * The worker never started (its events cannot reach a loader that waits synchronously, so this is
+ * seen as silence): the load starts over in one thread.
+ */
+export class OffloadUnavailable extends Error {}
+
+/**
+ * The compiled worker next to this module, or next to the build of it when the engine runs from
+ * its TypeScript sources (tests: `npm test` builds the engine first); null when neither exists.
+ */
+export function blobWorkerScript(): string | null {
+  const here = fileURLToPath(import.meta.url)
+  const candidates = here.endsWith('.ts')
+    ? [here.replace(/engine[\\/]src[\\/](.*)blob-offload\.ts$/, 'out/engine/$1blob-worker.js')]
+    : [here.replace(/blob-offload\.js$/, 'blob-worker.js')]
+  return candidates.find((p) => p !== here && existsSync(p)) ?? null
+}
+
+interface Pending {
+  blob: LpBlob
+  /** Offsets for an error: the blob's first byte and its record's. */
+  start: number
+  at: number
+}
+
+const EMPTY = Buffer.alloc(0)
+
+export class BlobOffload implements BlobAdopter, CrcSink {
+  private readonly worker: Worker
+  private readonly port: MessagePort
+  private readonly flags: Int32Array
+  private readonly startedAt = Date.now()
+  private meta: number[] = []
+  private data = Buffer.allocUnsafeSlow(BATCH_BYTES)
+  private used = 0
+  private pending: (Pending | null)[] = []
+  private head = 0
+  /** Blobs handed out / returned by the worker, in order. */
+  submitted = 0
+  resolved = 0
+  private crc: Crc64 | null = null
+  /** The first blob the worker refused: every later call fails with it. */
+  private failure: RdbError | null = null
+
+  /** Starts the worker (blobWorkerScript()), or returns null without one (the load stays in one thread). */
+  static start(script: string | null): BlobOffload | null {
+    return script === null ? null : new BlobOffload(script)
+  }
+
+  private constructor(script: string) {
+    const { port1, port2 } = new MessageChannel()
+    const signal = new SharedArrayBuffer(8)
+    this.flags = new Int32Array(signal)
+    this.port = port1
+    const data: OffloadWorkerData = { port: port2, signal }
+    // No inherited execArgv: options such as `--input-type` (node -e) make a worker fail to start.
+    this.worker = new Worker(script, { workerData: data, transferList: [port2], execArgv: [] })
+    // Its failures reach the loader as silence (OffloadUnavailable, or the reply timeout): the
+    // event itself is delivered only once the synchronous load has returned.
+    this.worker.on('error', () => {})
+    this.worker.unref()
+  }
+
+  adopt(inp: RdbInput, kind: BlobKind, at: number): LpBlob {
+    const start = inp.offset
+    const { bytes, ulen } = inp.storedBlob()
+    if (this.used + bytes.length > this.data.length) {
+      this.flush()
+      if (bytes.length > this.data.length) this.data = Buffer.allocUnsafeSlow(bytes.length)
+    }
+    bytes.copy(this.data, this.used)
+    this.used += bytes.length
+    this.meta.push(kind, ulen, bytes.length)
+    const blob: LpBlob = { buf: EMPTY, count: -1, heap: 0 }
+    this.pending.push({ blob, start, at })
+    this.submitted++
+    if (this.used >= BATCH_BYTES) this.flush()
+    while (this.submitted - this.resolved > MAX_IN_FLIGHT) this.receive(true)
+    return blob
+  }
+
+  /** Takes the replies that are already back, without waiting. */
+  poll(): void {
+    while (this.receive(false));
+  }
+
+  /** Waits until every blob handed out is back (validated, or the load fails here). */
+  settle(): void {
+    if (this.failure !== null) throw this.failure
+    this.flush()
+    while (this.resolved < this.submitted) this.receive(true)
+  }
+
+  update(buf: Uint8Array, start: number, end: number): void {
+    if (end > start) this.post({ t: 'crc', data: new Uint8Array(buf.subarray(start, end)) })
+  }
+
+  result(): Crc64 {
+    this.settle()
+    this.post({ t: 'crc?' })
+    while (this.crc === null) this.receive(true)
+    return this.crc
+  }
+
+  close(): void {
+    this.port.close()
+    void this.worker.terminate()
+  }
+
+  private post(m: OffloadRequest): void {
+    const transfer = m.t === 'crc' ? [m.data.buffer as ArrayBuffer] : m.t === 'blobs' ? [m.data, m.meta.buffer] : []
+    this.port.postMessage(m, transfer as ArrayBuffer[])
+  }
+
+  private flush(): void {
+    if (this.meta.length === 0) return
+    // allocUnsafeSlow: the batch owns its whole ArrayBuffer, which moves to the worker.
+    this.post({ t: 'blobs', meta: Int32Array.from(this.meta), data: this.data.buffer as ArrayBuffer })
+    this.data = Buffer.allocUnsafeSlow(BATCH_BYTES)
+    this.meta = []
+    this.used = 0
+    this.poll()
+  }
+
+  /** Handles one reply; false when none is there and `wait` is off. */
+  private receive(wait: boolean): boolean {
+    if (wait) this.flush()
+    let quietSince = Date.now()
+    for (;;) {
+      const seen = Atomics.load(this.flags, SIGNAL_REPLIES)
+      const m = receiveMessageOnPort(this.port)
+      if (m !== undefined) {
+        this.handle(m.message as OffloadReply)
+        if (this.failure !== null) throw this.failure
+        return true
+      }
+      if (!wait) return false
+      if (Atomics.wait(this.flags, SIGNAL_REPLIES, seen, 500) === 'timed-out') {
+        const now = Date.now()
+        if (Atomics.load(this.flags, SIGNAL_STARTED) === 0) {
+          if (now - this.startedAt > START_TIMEOUT_MS) throw new OffloadUnavailable('the load worker did not start')
+          quietSince = now
+        } else if (now - quietSince > REPLY_TIMEOUT_MS) {
+          throw new Error(`the RDB load's worker thread did not answer for ${REPLY_TIMEOUT_MS / 1000} s`)
+        }
+      } else quietSince = Date.now()
+    }
+  }
+
+  private handle(r: OffloadReply): void {
+    if (r.t === 'crc') {
+      const c = new Crc64()
+      c.lo = r.lo
+      c.hi = r.hi
+      this.crc = c
+      return
+    }
+    const data = Buffer.from(r.data)
+    let off = 0
+    for (let o = 0; o < r.meta.length; o += REPLY_FIELDS) {
+      const p = this.pending[this.head] as Pending
+      const status = r.meta[o]
+      if (status !== BlobStatus.ok) {
+        this.failure = new RdbError(r.errors[0], status === BlobStatus.invalidValue ? p.at : p.start)
+        return
+      }
+      const len = r.meta[o + 3]
+      // A copy per blob: a view would keep the whole batch alive for as long as any one value.
+      const buf = Buffer.allocUnsafe(len)
+      data.copy(buf, 0, off, off + len)
+      off += len
+      p.blob.buf = buf
+      p.blob.count = r.meta[o + 1]
+      p.blob.heap = r.meta[o + 2]
+      this.pending[this.head++] = null
+      this.resolved++
+    }
+    if (this.head === this.pending.length) {
+      this.pending = []
+      this.head = 0
+    }
+  }
+}

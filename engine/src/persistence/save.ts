@@ -9,7 +9,9 @@ import type { Client } from '../server/client.js'
 import type { Command } from '../commands/table.js'
 import { snapshots, type Snapshot } from './snapshot.js'
 import { RdbStream } from './rdb/stream.js'
-import { AsyncFileOutput, SyncFileOutput } from './rdb/output.js'
+import type { ChunkOutput } from './rdb/stream.js'
+import { asyncRdbOutput, writeRdbSync, type FinishingFileOutput } from './rdb/finish-output.js'
+import type { AsyncFileOutput } from './rdb/output.js'
 
 /** Seconds before a failed BGSAVE is retried by the save rules (CONFIG_BGSAVE_RETRY_DELAY). */
 const BGSAVE_RETRY_DELAY = 5
@@ -22,7 +24,7 @@ export const MISCONF_ERROR =
 
 interface BgSave {
   snap: Snapshot
-  out: AsyncFileOutput
+  out: AsyncFileOutput | FinishingFileOutput
   stream: RdbStream
   dirtyBefore: number
   started: number
@@ -77,13 +79,9 @@ export function rdbPath(srv: Server): string {
 export function saveSync(srv: Server, path = rdbPath(srv)): void {
   const st = rdbState(srv)
   st.saves++
-  let out: SyncFileOutput | null = null
   try {
-    out = new SyncFileOutput(path)
-    writeAllSync(srv, out)
-    out.commit()
+    writeRdbSync(srv, path, (out) => writeAllSync(srv, out))
   } catch (e) {
-    out?.abort()
     srv.log.warning(`Failed saving the DB: ${(e as Error).message}`)
     throw e
   }
@@ -94,7 +92,7 @@ export function saveSync(srv: Server, path = rdbPath(srv)): void {
 }
 
 /** Serialises every db in order into out (the body of SAVE and DEBUG RELOAD). */
-function writeAllSync(srv: Server, out: SyncFileOutput): void {
+function writeAllSync(srv: Server, out: ChunkOutput): void {
   const stream = new RdbStream(srv, out)
   const dbs = srv.keyspace.dbs
   stream.setSizes((i) => [dbs[i].dict.size, dbs[i].dict.volatileCount])
@@ -122,9 +120,9 @@ export function startBgsave(srv: Server): BgsaveStart {
   const path = rdbPath(srv)
   st.lastBgsaveTry = Math.floor(Date.now() / 1000)
   st.saves++
-  let out: AsyncFileOutput
+  let out: AsyncFileOutput | FinishingFileOutput
   try {
-    out = new AsyncFileOutput(path)
+    out = asyncRdbOutput(srv, path)
   } catch (e) {
     st.lastBgsaveStatus = 'err'
     srv.log.warning(`Background saving error: ${(e as Error).message}`)

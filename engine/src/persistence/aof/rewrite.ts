@@ -18,6 +18,7 @@ import { formatDouble } from '../../util/numbers.js'
 import { snapshots, type Snapshot, type SnapshotSink } from '../snapshot.js'
 import { HIGH_WATER, RdbStream, type ChunkOutput } from '../rdb/stream.js'
 import { AsyncFileOutput, SyncFileOutput } from '../rdb/output.js'
+import { asyncRdbOutput, writeRdbSync, type FinishingFileOutput } from '../rdb/finish-output.js'
 import { rdbState } from '../save.js'
 import { baseFileName, tempIncrFileName } from './manifest.js'
 import { encodeCommand } from './reader.js'
@@ -111,17 +112,23 @@ function startSnapshot(st: AofState, stream: RdbStream | RespBaseStream): Snapsh
 export function writeBaseSync(st: AofState): string {
   const rdb = st.srv.config.getBool('aof-use-rdb-preamble')
   const name = baseFileName(st.prefix, st.manifest.currBaseSeq + 1, rdb)
-  const out = new SyncFileOutput(st.path(name))
-  try {
+  const write = (out: ChunkOutput) => {
     const stream = baseStream(st, out)
     const snap = startSnapshot(st, stream)
     snap.slice(Infinity)
     snap.finish()
     stream.end()
-    out.commit()
-  } catch (e) {
-    out.abort()
-    throw e
+  }
+  if (rdb) writeRdbSync(st.srv, st.path(name), write)
+  else {
+    const out = new SyncFileOutput(st.path(name))
+    try {
+      write(out)
+      out.commit()
+    } catch (e) {
+      out.abort()
+      throw e
+    }
   }
   st.manifest.newBase(st.prefix, rdb)
   return name
@@ -139,11 +146,12 @@ export function startRewrite(st: AofState): boolean {
     return false
   }
   const rdb = srv.config.getBool('aof-use-rdb-preamble')
-  let out: AsyncFileOutput
+  let out: AsyncFileOutput | FinishingFileOutput
   try {
     st.ensureDir()
     st.openNewIncr()
-    out = new AsyncFileOutput(st.path(baseFileName(st.prefix, st.manifest.currBaseSeq + 1, rdb)))
+    const path = st.path(baseFileName(st.prefix, st.manifest.currBaseSeq + 1, rdb))
+    out = rdb ? asyncRdbOutput(srv, path) : new AsyncFileOutput(path)
   } catch (e) {
     srv.log.warning(`Can't rewrite append only file in background: ${(e as Error).message}`)
     st.lastBgrewriteStatus = 'err'

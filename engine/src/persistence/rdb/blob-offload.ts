@@ -7,10 +7,9 @@
 // for the CRC. Replies are taken synchronously (receiveMessageOnPort, Atomics.wait for the next)
 // because the load runs in one synchronous call.
 
-import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads'
 import { Crc64 } from './crc64.js'
+import { workerScript } from '../../util/worker-script.js'
 import type { BlobKind, LpBlob } from './adopt.js'
 import { RdbError, type BlobAdopter, type CrcSink, type RdbInput } from './reader.js'
 import {
@@ -38,16 +37,9 @@ const START_TIMEOUT_MS = 5_000
  */
 export class OffloadUnavailable extends Error {}
 
-/**
- * The compiled worker next to this module, or next to the build of it when the engine runs from
- * its TypeScript sources (tests: `npm test` builds the engine first); null when neither exists.
- */
+/** The built blob worker, or null (the engine runs from sources that were never built). */
 export function blobWorkerScript(): string | null {
-  const here = fileURLToPath(import.meta.url)
-  const candidates = here.endsWith('.ts')
-    ? [here.replace(/engine[\\/]src[\\/](.*)blob-offload\.ts$/, 'out/engine/$1blob-worker.js')]
-    : [here.replace(/blob-offload\.js$/, 'blob-worker.js')]
-  return candidates.find((p) => p !== here && existsSync(p)) ?? null
+  return workerScript(import.meta.url, 'blob-worker')
 }
 
 interface Pending {

@@ -96,23 +96,7 @@ export class AsyncFileOutput implements ChunkOutput {
     } finally {
       await new Promise<void>((res) => close(fd, () => res()))
     }
-    try {
-      await rename(this.tempPath, this.target)
-    } catch (e) {
-      safeUnlink(this.tempPath)
-      throw e
-    }
-    // The folder's fsync makes the rename durable; done off the event loop like the writes.
-    try {
-      const dir = await open(dirname(this.target), 'r')
-      try {
-        await dir.sync()
-      } finally {
-        await dir.close()
-      }
-    } catch {
-      // Some filesystems refuse fsync on directories; the rename itself is still atomic.
-    }
+    await renameDurably(this.tempPath, this.target)
   }
 
   /** Drops the temp file (cancelled or failed job); the target is untouched. */
@@ -153,8 +137,7 @@ export class SyncFileOutput implements ChunkOutput {
     fsyncSync(this.fd)
     closeSync(this.fd)
     this.fd = -1
-    renameSync(this.tempPath, this.target)
-    fsyncDir(dirname(this.target))
+    renameDurablySync(this.tempPath, this.target)
   }
 
   abort(): void {
@@ -170,7 +153,34 @@ export class SyncFileOutput implements ChunkOutput {
   }
 }
 
-function safeUnlink(p: string): void {
+/** Renames the written temp file over the target and fsyncs the folder (a failed rename drops the temp file). */
+export async function renameDurably(tempPath: string, target: string): Promise<void> {
+  try {
+    await rename(tempPath, target)
+  } catch (e) {
+    safeUnlink(tempPath)
+    throw e
+  }
+  // The folder's fsync makes the rename durable; done off the event loop like the writes.
+  try {
+    const dir = await open(dirname(target), 'r')
+    try {
+      await dir.sync()
+    } finally {
+      await dir.close()
+    }
+  } catch {
+    // Some filesystems refuse fsync on directories; the rename itself is still atomic.
+  }
+}
+
+/** renameDurably for the synchronous savers. */
+export function renameDurablySync(tempPath: string, target: string): void {
+  renameSync(tempPath, target)
+  fsyncDir(dirname(target))
+}
+
+export function safeUnlink(p: string): void {
   try {
     unlinkSync(p)
   } catch {

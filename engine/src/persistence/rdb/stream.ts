@@ -13,7 +13,10 @@ import { writeObject } from './objects.js'
 
 /** Where finished chunks go, with its backlog for backpressure. */
 export interface ChunkOutput {
-  write(chunk: Buffer): void
+  /** `lzf` only for an output that `finishes`: the chunk's strings left to compress. */
+  write(chunk: Buffer, lzf?: number[] | null): void
+  /** The output compresses and checksums (finish-output.ts): the encoder leaves that to it. */
+  readonly finishes?: boolean
   /** Bytes accepted but not yet written out. */
   pending(): number
   /** Set by the stream: an output calls it with each chunk once written, so it can be reused. */
@@ -45,7 +48,8 @@ export class RdbStream implements SnapshotSink {
     this.enc = new RdbEncoder({
       compress: srv.config.getBool('rdbcompression'),
       checksum: srv.config.getBool('rdbchecksum'),
-      sink: (chunk) => out.write(chunk),
+      sink: (chunk, lzf) => out.write(chunk, lzf),
+      deferred: out.finishes === true,
     })
     out.recycle = (chunk) => this.enc.recycle(chunk)
     const policy = srv.policy

@@ -1,7 +1,8 @@
 // The RDB encoder (rdb.c's rdbSave* primitives): lengths, strings with the integer and LZF special
 // encodings, doubles, opcodes and the file frame (header, AUX fields, SELECTDB/RESIZEDB, EOF and
 // the CRC-64 footer). Bytes accumulate in chunks handed to a sink as they fill, so a snapshot's
-// output streams to a file or socket without building the whole file in memory.
+// output streams to a file or socket without building the whole file in memory. With `deferred`,
+// LZF and the CRC are left to whoever finishes the chunks (a worker: rdb/finish-worker.ts).
 
 import { Crc64 } from './crc64.js'
 import { lzfCompress } from './lzf.js'
@@ -29,9 +30,18 @@ export interface EncoderOptions {
   compress: boolean
   /** rdbchecksum: keep a running CRC-64 (a disabled checksum is written as 8 zero bytes). */
   checksum: boolean
-  /** Receives each full chunk; the encoder never touches a chunk again once handed over. */
-  sink: (chunk: Buffer) => void
+  /**
+   * Receives each full chunk; the encoder never touches a chunk again once handed over. With
+   * `deferred`, `lzf` lists the chunk's strings to compress as (offset, length) pairs.
+   */
+  sink: (chunk: Buffer, lzf: number[] | null) => void
   chunkSize?: number
+  /**
+   * Leave compression and the checksum to the sink's finisher: every string `compress` would try
+   * goes out as its bytes alone (no length, listed in `lzf`), no CRC is kept, and end() writes
+   * neither EOF nor the footer (the finisher does, with the CRC of the finished bytes).
+   */
+  deferred?: boolean
 }
 
 export class RdbEncoder {
@@ -40,7 +50,10 @@ export class RdbEncoder {
   private readonly chunkSize: number
   readonly crc: Crc64 | null
   readonly compress: boolean
-  private readonly sink: (chunk: Buffer) => void
+  private readonly deferred: boolean
+  /** The current chunk's strings left to the finisher: offset, length, ... */
+  private lzfSpans: number[] = []
+  private readonly sink: (chunk: Buffer, lzf: number[] | null) => void
   /** Bytes handed to the sink so far. */
   flushed = 0
   /** Written-out chunks given back (recycle), reused instead of allocating new ones. */
@@ -52,7 +65,8 @@ export class RdbEncoder {
     this.chunkSize = opts.chunkSize ?? CHUNK
     this.buf = this.newChunk()
     this.compress = opts.compress
-    this.crc = opts.checksum ? new Crc64() : null
+    this.deferred = opts.deferred ?? false
+    this.crc = opts.checksum && !this.deferred ? new Crc64() : null
     this.sink = opts.sink
   }
 
@@ -74,7 +88,9 @@ export class RdbEncoder {
     this.flushed += this.pos
     this.buf = this.spare.pop() ?? this.newChunk()
     this.pos = 0
-    this.sink(out)
+    const spans = this.lzfSpans.length > 0 ? this.lzfSpans : null
+    if (spans !== null) this.lzfSpans = []
+    this.sink(out, spans)
   }
 
   /**
@@ -118,7 +134,7 @@ export class RdbEncoder {
       const chunk = owned && Buffer.isBuffer(b) ? b : Buffer.from(b)
       this.crc?.update(chunk)
       this.flushed += chunk.length
-      this.sink(chunk)
+      this.sink(chunk, null)
       return
     }
     this.room(b.length)
@@ -184,8 +200,30 @@ export class RdbEncoder {
         return
       }
     }
-    if (this.compress && n > 20 && this.lzf(s)) return
+    if (this.compress && n > 20) {
+      if (this.deferred) return this.leaveToFinisher(s)
+      if (this.lzf(s)) return
+    }
     this.rawString(s)
+  }
+
+  /**
+   * A string the finisher compresses (or writes with its length when that does not pay): its
+   * bytes alone, listed in the chunk's spans. One larger than a chunk goes as its own chunk.
+   */
+  private leaveToFinisher(src: Uint8Array | string): void {
+    const n = src.length
+    if (n > this.chunkSize) {
+      this.flush()
+      this.flushed += n
+      this.sink(typeof src === 'string' ? Buffer.from(src, 'latin1') : Buffer.from(src), [0, n])
+      return
+    }
+    this.room(n)
+    this.lzfSpans.push(this.pos, n)
+    if (typeof src === 'string') this.buf.write(src, this.pos, n, 'latin1')
+    else this.buf.set(src, this.pos)
+    this.pos += n
   }
 
   private rawString(s: string): void {
@@ -210,7 +248,10 @@ export class RdbEncoder {
   /** A byte blob written as an RDB string (listpacks, intsets), compressed like any string; b is copied. */
   blob(b: Buffer): void {
     const n = b.length
-    if (this.compress && n > 20 && this.lzfBytes(b, n)) return
+    if (this.compress && n > 20) {
+      if (this.deferred) return this.leaveToFinisher(b)
+      if (this.lzfBytes(b, n)) return
+    }
     this.len(n)
     this.bytes(b)
   }
@@ -296,11 +337,15 @@ export class RdbEncoder {
 
   /** EOF and the checksum footer (zeros when checksums are off); flushes everything. */
   end(): void {
+    if (this.deferred) {
+      this.flush()
+      return
+    }
     this.byte(RDB_OPCODE_EOF)
     this.flush()
     // The footer itself is not checksummed: it goes to the sink directly.
     this.flushed += 8
-    this.sink(this.crc ? this.crc.bytes() : Buffer.alloc(8))
+    this.sink(this.crc ? this.crc.bytes() : Buffer.alloc(8), null)
   }
 }
 

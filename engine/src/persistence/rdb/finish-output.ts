@@ -131,7 +131,7 @@ export class FinishingFileOutput implements ChunkOutput {
     this.written = new BigInt64Array(signal, WRITTEN_AT, 1)
     const { port1, port2 } = new MessageChannel()
     this.port = port1
-    const data: FinishWorkerData = { fd: this.fd, checksum, signal, port: port2 }
+    const data: FinishWorkerData = { fd: this.fd, checksum, background: !blocking, signal, port: port2 }
     this.worker = new Worker(script, { workerData: data, transferList: [port2], execArgv: [] })
     // A failure is reported through the shared state and the port, read by commit.
     this.worker.on('error', () => {})

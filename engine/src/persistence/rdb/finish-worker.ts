@@ -6,6 +6,7 @@
 // shared memory, so the saver can wait for them synchronously (SAVE) or asynchronously (BGSAVE).
 
 import { fsyncSync, writeSync } from 'node:fs'
+import { setPriority } from 'node:os'
 import { workerData } from 'node:worker_threads'
 import { RdbEncoder } from './writer.js'
 import {
@@ -19,7 +20,20 @@ import {
   type FinishWorkerData,
 } from './finish-protocol.js'
 
-function run({ fd, checksum, signal, port }: FinishWorkerData): void {
+/**
+ * Nice 10 for this thread only (Linux keeps the nice value per thread): a BGSAVE competes for the
+ * CPU with the server's own thread and its clients as Redis's forked child does, and should lose.
+ */
+const BACKGROUND_NICE = 10
+
+function run({ fd, checksum, background, signal, port }: FinishWorkerData): void {
+  if (background) {
+    try {
+      setPriority(BACKGROUND_NICE)
+    } catch {
+      // Not permitted here: the thread keeps the server's priority.
+    }
+  }
   const flags = new Int32Array(signal)
   const written = new BigInt64Array(signal, WRITTEN_AT, 1)
   const writeAll = (b: Buffer) => {

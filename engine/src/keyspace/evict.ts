@@ -106,8 +106,9 @@ interface PoolEntry {
    */
   score: number
   db: number
-  /** Where the key was, and the field (LRU/LFU) or expiry (TTL) it was scored by. */
+  /** Where the key was (and its index bucket when sampled from the index, else −1), and the field (LRU/LFU) or expiry (TTL) it was scored by. */
   slot: number
+  bucket: number
   seen: number
 }
 
@@ -120,6 +121,7 @@ export class Evictor {
     score: 0,
     db: 0,
     slot: 0,
+    bucket: -1,
     seen: 0,
   }))
   /** Round-robin db cursor of the random policies. */
@@ -133,13 +135,17 @@ export class Evictor {
   /** Clients' buffers, measured by cron (a per-command walk over every client would cost too much). */
   clientsMemory = 0
   private samples = 5
+  /** The slots one populate() samples, and their index buckets. */
+  private sampled = new Int32Array(5)
+  private sampledBuckets = new Int32Array(5)
   /** The policy, parsed: which keys are candidates and how they are scored. */
   private allkeys = false
   private scoring: 'lru' | 'lfu' | 'ttl' | 'random' | 'none' = 'none'
   /** How evictions are propagated: UNLINK with lazyfree-lazy-eviction, else DEL. */
   private delCommand = 'DEL'
-  /** The db of the key the last pick returned. */
+  /** The db of the key the last pick returned, and its index bucket if known (else −1). */
   private victimDb: Db | null = null
+  private victimBucket = -1
   private tenacityUs = 500
   private decayTime = 1
   private logFactor = 10
@@ -154,6 +160,10 @@ export class Evictor {
     const cfg = srv.config
     const read = (): void => {
       this.samples = cfg.getInt('maxmemory-samples')
+      if (this.sampled.length !== this.samples) {
+        this.sampled = new Int32Array(this.samples)
+        this.sampledBuckets = new Int32Array(this.samples)
+      }
       this.tenacityUs = evictionTimeLimitUs(cfg.getInt('maxmemory-eviction-tenacity'))
       this.decayTime = cfg.getInt('lfu-decay-time')
       this.logFactor = cfg.getInt('lfu-log-factor')
@@ -187,6 +197,13 @@ export class Evictor {
     return memoryBreakdown(this.srv, this.clientsMemory)
   }
 
+  /** used_memory alone, in O(1) (measures the writes of this loop turn first). */
+  usedMemory(): number {
+    const totals = this.srv.keyspace.memory
+    totals.settle()
+    return totals.dataset + totals.tables + this.clientsMemory + this.srv.baselineMemory
+  }
+
   /** INFO stats current_eviction_exceeded_time and total_eviction_exceeded_time, ms. */
   private syncStats(): void {
     const current = this.exceededSince === 0 ? 0 : performance.now() - this.exceededSince
@@ -198,7 +215,7 @@ export class Evictor {
     let clients = 0
     for (const c of this.srv.clients.values()) clients += clientBytes(c.out.length, c.parser.pendingBytes)
     this.clientsMemory = clients
-    const used = this.memory().total
+    const used = this.usedMemory()
     if (used > this.srv.peakMemory) this.srv.peakMemory = used
     this.continueRunning()
     this.syncStats()
@@ -211,7 +228,7 @@ export class Evictor {
 
   /** updateMaxmemory: warn when the new limit is below what is used, then evict down to it. */
   private maxmemoryLowered(): void {
-    const used = this.memory().total
+    const used = this.usedMemory()
     if (used > this.srv.maxmemory) {
       this.srv.log.warning(
         `WARNING: the new maxmemory value set via CONFIG SET (${this.srv.maxmemory}) is smaller than the current memory usage (${used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.`,
@@ -246,8 +263,7 @@ export class Evictor {
     const max = srv.maxmemory
     // Nothing is evicted while loading or while clients are paused (isPausedActionsWithUpdate).
     if (max === 0 || srv.expiryPaused()) return EVICT_OK
-    let used = this.memory().total
-    if (used <= max) return EVICT_OK
+    if (this.usedMemory() <= max) return EVICT_OK
     if (this.scoring === 'none') return EVICT_FAIL
     const limitMs = this.tenacityUs / 1000
     // The time budget runs from the first key freed: most commands need only that one, and a clock
@@ -257,23 +273,18 @@ export class Evictor {
     for (;;) {
       const slot = this.scoring === 'random' ? this.pickRandom() : this.pickFromPool()
       if (slot < 0) return EVICT_FAIL
-      const db = this.victimDb as Db
-      const d = db.dict
-      // memory() above measured every slot, so what the table holds less is what the eviction freed.
-      const held = d.memTotal + d.overheadBytes()
-      this.evictKey(db, slot)
-      used -= held - d.memTotal - d.overheadBytes()
-      if (used <= max) return EVICT_OK
+      this.evictKey(this.victimDb as Db, slot, this.victimBucket)
+      if (this.usedMemory() <= max) return EVICT_OK
       if (++keysFreed === 1) start = performance.now()
       else if (keysFreed % CHECK_EVERY === 0 && performance.now() - start > limitMs) return EVICT_RUNNING
     }
   }
 
   /** deleteEvictedKeyAndPropagate: delete through the Db choke point, count, notify, propagate. */
-  private evictKey(db: Db, slot: number): void {
+  private evictKey(db: Db, slot: number, bucket: number): void {
     const srv = this.srv
     const key = db.dict.keys[slot] as string
-    db.removeAt(slot)
+    db.removeAt(slot, bucket)
     srv.stats.evictedKeys++
     srv.notify('e', 'evicted', key, db.id)
     srv.propagate(db.id, [this.delCommand, key])
@@ -288,6 +299,7 @@ export class Evictor {
       const slot = this.allkeys ? db.dict.randomSlot() : db.dict.randomVolatileSlot()
       if (slot >= 0) {
         this.victimDb = db
+        this.victimBucket = -1
         return slot
       }
     }
@@ -323,11 +335,12 @@ export class Evictor {
         const slot = d.keys[e.slot] === key ? e.slot : d.slotOf(key)
         if (slot < 0 || (!allkeys && d.expires[slot] === 0)) continue
         if (this.seen(d, slot) !== e.seen) {
-          this.file(db, slot)
+          this.file(db, slot, e.bucket)
           k = EVPOOL_SIZE
           continue
         }
         this.victimDb = db
+        this.victimBucket = e.bucket
         return slot
       }
     }
@@ -354,15 +367,20 @@ export class Evictor {
   /** evictionPoolPopulate: scores `maxmemory-samples` random keys of db and files them in the pool. */
   private populate(db: Db, allkeys: boolean): void {
     const d = db.dict
-    for (let n = 0; n < this.samples; n++) {
-      const slot = allkeys ? d.randomSlot() : d.randomVolatileSlot()
-      if (slot < 0) return
-      this.file(db, slot)
+    const n = this.samples
+    if (allkeys) {
+      const sampled = this.sampled
+      const buckets = this.sampledBuckets
+      const found = d.sampleSlots(sampled, buckets, n)
+      for (let i = 0; i < found; i++) this.file(db, sampled[i], buckets[i])
+      return
     }
+    // Only called for a db with keys with a TTL: a slot is always found.
+    for (let i = 0; i < n; i++) this.file(db, d.randomVolatileSlot(), -1)
   }
 
   /** Scores the key in slot (at clockNow's time) and files it in the pool. */
-  private file(db: Db, slot: number): void {
+  private file(db: Db, slot: number, bucket: number): void {
     const d = db.dict
     const field = d.lru[slot]
     let score: number
@@ -380,11 +398,14 @@ export class Evictor {
       seen = d.expires[slot]
       score = -seen
     }
-    this.insert(d.keys[slot] as string, score, db.id, slot, seen)
+    this.insert(d, score, db.id, slot, bucket, seen)
   }
 
-  /** The pool stays sorted by score ascending; a full pool drops its worst entry for a better key. */
-  private insert(key: string, score: number, dbId: number, slot: number, seen: number): void {
+  /**
+   * The pool stays sorted by score ascending; a full pool drops its worst entry for a better key.
+   * The key's name is read only once it is filed (most samples are not).
+   */
+  private insert(d: Dict, score: number, dbId: number, slot: number, bucket: number, seen: number): void {
     const pool = this.pool
     let k = 0
     while (k < EVPOOL_SIZE && pool[k].key !== null && pool[k].score < score) k++
@@ -404,10 +425,11 @@ export class Evictor {
       pool[k] = spare
     }
     const e = pool[k]
-    e.key = key
+    e.key = d.keys[slot] as string
     e.score = score
     e.db = dbId
     e.slot = slot
+    e.bucket = bucket
     e.seen = seen
   }
 }

@@ -289,12 +289,12 @@ export class Dict {
   }
 
   /**
-   * Fills slots with up to n distinct occupied slots read from consecutive buckets of the index,
-   * from a random one on (Redis's dictGetSomeKeys), and buckets with where each is indexed: a key's
-   * bucket is as random as its hash, so the samples are as independent as random slots, yet one
-   * cache line of the index yields several, without reading the keys. A sparse index is walked for
-   * at most SAMPLE_STEPS buckets per sample, then random slots (bucket −1) make up the rest.
-   * Returns how many slots it stored (0 when empty).
+   * Fills slots with n occupied slots read from consecutive buckets of the index, from a random
+   * one on (Redis's dictGetSomeKeys), and buckets with where each is indexed: a key's bucket is as
+   * random as its hash, so the samples are as independent as random slots, yet one cache line of
+   * the index yields several, without reading the keys. A sparse index is walked for at most
+   * SAMPLE_STEPS buckets per sample, then random slots (bucket −1) make up the rest. Returns how
+   * many slots it stored: fewer than n only when the table holds fewer keys (then all of them).
    */
   sampleSlots(slots: Int32Array, buckets: Int32Array, n: number): number {
     if (this.count === 0) return 0
@@ -311,9 +311,12 @@ export class Dict {
       }
       i = (i + 1) & mask
     }
-    while (found < n) {
-      slots[found] = this.randomSlot()
-      buckets[found++] = -1
+    // A walk of the whole index found every key: repeating some would add nothing.
+    if (steps <= mask) {
+      while (found < n) {
+        slots[found] = this.randomSlot()
+        buckets[found++] = -1
+      }
     }
     return found
   }

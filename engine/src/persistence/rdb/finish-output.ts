@@ -46,16 +46,9 @@ const WAIT_SLICE_MS = 500
  */
 export class WriterUnavailable extends Error {}
 
-/** The bytes the keyspace accounts (used_memory_dataset's estimate, without settling). */
-function datasetBytes(srv: Server): number {
-  let n = 0
-  for (const db of srv.keyspace.dbs) n += db.dict.memTotal
-  return n
-}
-
 function finisherFor(srv: Server, target: string): string | null {
   const script = finishingSave.script
-  if (script === null || datasetBytes(srv) < finishingSave.minBytes) return null
+  if (script === null || srv.keyspace.memory.dataset < finishingSave.minBytes) return null
   srv.log.verbose(`Writing ${target} with LZF and the checksum on a writer thread`)
   return script
 }

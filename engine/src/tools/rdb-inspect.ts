@@ -83,7 +83,7 @@ export interface RdbSummary {
   bytes: number
   checksum: 'ok' | 'disabled' | 'absent' | 'unchecked'
   crc: string
-  /** sha256 of the whole stream, when the walk was asked to hash it (rdb-worker's stream mode). */
+  /** sha256 of the whole stream, when it was hashed alongside the walk (a backup's validation). */
   sha256?: string
   report?: MemoryReport
   samples?: Sample[]

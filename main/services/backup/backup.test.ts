@@ -36,9 +36,11 @@ import { expired, isoWeek } from './retention.js'
 import { Scheduler } from './scheduler.js'
 import { openRdbTransfer } from './sync-client.js'
 import { openTarget } from './targets.js'
-import { inspectFile } from './rdb-worker.js'
+import { StreamValidator, inspectFile } from './rdb-worker.js'
 import { crc64 } from '../../../engine/src/persistence/rdb/crc64.js'
 import { parseRdbBuffer } from '../../../engine/src/persistence/rdb/reader.js'
+import { RdbEncoder } from '../../../engine/src/persistence/rdb/writer.js'
+import { RDB_TYPE_STRING } from '../../../engine/src/persistence/rdb/constants.js'
 
 const WORKER = resolve('out/engine/tools/rdb-worker.js')
 const SERVER = resolve('engine/bin/strata-server.mjs')
@@ -546,6 +548,45 @@ describe('backup validation', () => {
     }
     await fake.close()
     rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('walks and hashes a stream on two workers, holding the producer while either is far behind', async () => {
+    // 40 keys of 1 MB: more than the validator lets the workers fall behind by. The corrupt copy
+    // has an unknown type byte half-way, where the walk stops while the hash is still reading.
+    const rdbOf = (badType: boolean) => {
+      const parts: Buffer[] = []
+      const enc = new RdbEncoder({ compress: false, checksum: true, sink: (b) => parts.push(Buffer.from(b)) })
+      enc.header()
+      enc.selectDb(0)
+      for (let i = 0; i < 40; i++) {
+        enc.byte(badType && i === 20 ? 0x55 : RDB_TYPE_STRING)
+        enc.str(`k${i}`)
+        enc.str(randomBytes(1 << 20).toString('latin1'))
+      }
+      enc.end()
+      return Buffer.concat(parts)
+    }
+    const rdb = rdbOf(false)
+    for (const [what, stream] of [
+      ['valid', rdb],
+      ['corrupt', rdbOf(true)],
+    ] as const) {
+      const v = new StreamValidator(WORKER, { structure: true }, true)
+      let held = 0
+      for (let at = 0; at < stream.length; at += 1 << 20) {
+        const wait = v.push(stream.subarray(at, at + (1 << 20)))
+        if (wait) {
+          held++
+          await wait
+        }
+      }
+      if (what === 'valid') {
+        expect(held).toBeGreaterThan(0)
+        expect(await v.end()).toMatchObject({ keys: 40, checksum: 'ok', sha256: sha(rdb) })
+      }
+      // The hashing worker is stopped along with the walk that refused the stream.
+      else await expect(v.end()).rejects.toThrow(/Invalid RDB: unknown value type 85 \(0x55\)/)
+    }
   })
 })
 

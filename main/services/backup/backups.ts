@@ -334,8 +334,9 @@ export class BackupService {
         progress(bytes, rate, false)
       }, 250)
       try {
-        // The worker starts while the server prepares its snapshot. It also hashes the stream, so
-        // that this thread only moves blocks and keeps reading the socket without pauses.
+        // The workers start while the server prepares its snapshot: one walks the stream, the other
+        // hashes it, in parallel, so that this thread only moves blocks and keeps reading the
+        // socket without pauses.
         const v = (validator = new StreamValidator(this.opts.workerScript, { structure: true }, true))
         const transfer = await openRdbTransfer(ep, { signal: ac.signal })
         let summary: RdbSummary | null = null

@@ -830,7 +830,7 @@ describe('the embedded engine', () => {
 })
 
 describe('sanity of the target helpers', () => {
-  it('a local target never shows a partial object', async () => {
+  it('a local target never shows a partial object, also past its background flushes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'strata-target-'))
     const t = openTarget({ kind: 'local', path: dir })
     async function* failing() {
@@ -839,6 +839,19 @@ describe('sanity of the target helpers', () => {
     }
     await expect(t.write('a/b.rdb', failing())).rejects.toThrow('boom')
     expect(await t.list()).toEqual([])
+    // Past the size at which written data is flushed in the background: whole, or nothing.
+    const big = randomBytes(20 << 20)
+    async function* blocks(failAt = -1) {
+      for (let at = 0; at < big.length; at += 1 << 20) {
+        if (at === failAt) throw new Error('cut')
+        yield big.subarray(at, at + (1 << 20))
+      }
+    }
+    await expect(t.write('a/c.rdb', blocks(12 << 20))).rejects.toThrow('cut')
+    expect(await t.list()).toEqual([])
+    await t.write('a/c.rdb', blocks())
+    expect(readFileSync(join(dir, 'a', 'c.rdb')).equals(big)).toBe(true)
+    expect((await t.list()).map((o) => o.key)).toEqual(['a/c.rdb'])
     rmSync(dir, { recursive: true, force: true })
   })
 })

@@ -56,6 +56,9 @@ export interface TargetStore {
 
 const toSlash = (p: string) => p.split(sep).join('/')
 
+/** Bytes a local target writes between background flushes. */
+const SYNC_EVERY = 8 << 20
+
 class LocalTarget implements TargetStore {
   constructor(private readonly root: string) {}
 
@@ -79,17 +82,31 @@ class LocalTarget implements TargetStore {
     await mkdir(dirname(final), { recursive: true })
     const tmp = `${final}.partial-${randomBytes(4).toString('hex')}`
     const fh = await open(tmp, 'w')
+    // Written data is flushed every SYNC_EVERY bytes while the rest still arrives (as Redis's
+    // rdb-save-incremental-fsync), so the final fsync has only the last part to wait for.
+    let syncing: Promise<void> = Promise.resolve()
     try {
+      let unsynced = 0
       for await (const chunk of body) {
         signal?.throwIfAborted()
         await fh.write(chunk)
+        unsynced += chunk.length
+        if (unsynced >= SYNC_EVERY) {
+          await syncing
+          syncing = fh.datasync()
+          // Awaited later; a failure meanwhile must not count as unhandled.
+          syncing.catch(() => {})
+          unsynced = 0
+        }
       }
+      await syncing
       await fh.sync()
       await fh.close()
       await rename(tmp, final)
       const dir = await open(dirname(final), 'r')
       await dir.sync().finally(() => dir.close())
     } catch (e) {
+      await syncing.catch(() => {})
       await fh.close().catch(() => {})
       await unlink(tmp).catch(() => {})
       throw e

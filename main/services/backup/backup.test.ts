@@ -451,6 +451,24 @@ async function fakePrimary(tlsKeys?: { key: Buffer; cert: Buffer }): Promise<Fak
   return fake
 }
 
+/**
+ * 40 keys of 1 MB: more than the validator lets its workers fall behind by. With `badType`, an
+ * unknown type byte half-way, where the walk stops while the hash is still reading.
+ */
+function bigRdb(badType = false): Buffer {
+  const parts: Buffer[] = []
+  const enc = new RdbEncoder({ compress: false, checksum: true, sink: (b) => parts.push(Buffer.from(b)) })
+  enc.header()
+  enc.selectDb(0)
+  for (let i = 0; i < 40; i++) {
+    enc.byte(badType && i === 20 ? 0x55 : RDB_TYPE_STRING)
+    enc.str(`k${i}`)
+    enc.str(randomBytes(1 << 20).toString('latin1'))
+  }
+  enc.end()
+  return Buffer.concat(parts)
+}
+
 describe('backup validation', () => {
   it('a stream that is cut, fails its CRC-64 or its structure is refused at backup; damage inside a value is refused at verify', async () => {
     const src = await startServer(['--rdbcompression', 'no'])
@@ -550,26 +568,27 @@ describe('backup validation', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
-  it('walks and hashes a stream on two workers, holding the producer while either is far behind', async () => {
-    // 40 keys of 1 MB: more than the validator lets the workers fall behind by. The corrupt copy
-    // has an unknown type byte half-way, where the walk stops while the hash is still reading.
-    const rdbOf = (badType: boolean) => {
-      const parts: Buffer[] = []
-      const enc = new RdbEncoder({ compress: false, checksum: true, sink: (b) => parts.push(Buffer.from(b)) })
-      enc.header()
-      enc.selectDb(0)
-      for (let i = 0; i < 40; i++) {
-        enc.byte(badType && i === 20 ? 0x55 : RDB_TYPE_STRING)
-        enc.str(`k${i}`)
-        enc.str(randomBytes(1 << 20).toString('latin1'))
-      }
-      enc.end()
-      return Buffer.concat(parts)
+  it('a 40 MB backup lands byte for byte while the blocks it was read into are read into again', async () => {
+    const fake = await fakePrimary()
+    const rr = rig()
+    const conn = rr.addServer('fake', fake.port)
+    const local = rr.localTarget()
+    fake.payload = bigRdb()
+    for (const cuts of [[], null]) {
+      fake.eofCuts = cuts
+      const e = await rr.backups.start(conn, local).done
+      expect(e).toMatchObject({ status: 'good', keys: { '0': 40 }, sha256: sha(fake.payload) })
+      expect((await objectBytes(rr, local, e.key)).equals(fake.payload)).toBe(true)
     }
-    const rdb = rdbOf(false)
+    rr.close()
+    await fake.close()
+  })
+
+  it('walks and hashes a stream on two workers, holding the producer while either is far behind', async () => {
+    const rdb = bigRdb()
     for (const [what, stream] of [
       ['valid', rdb],
-      ['corrupt', rdbOf(true)],
+      ['corrupt', bigRdb(true)],
     ] as const) {
       const v = new StreamValidator(WORKER, { structure: true }, true)
       let held = 0

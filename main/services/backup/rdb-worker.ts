@@ -201,9 +201,14 @@ export class StreamValidator {
     }
   }
 
+  /** Bytes of the stream every worker has read (and holds no more). */
+  get acknowledged(): number {
+    return Math.min(...this.lanes.map((l) => l.acked))
+  }
+
   /** Bytes the slower worker has still to read. */
   private behind(): number {
-    return this.sent - Math.min(...this.lanes.map((l) => l.acked))
+    return this.sent - this.acknowledged
   }
 
   private release(): void {

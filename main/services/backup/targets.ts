@@ -46,6 +46,8 @@ export interface TargetStore {
   test(): Promise<string>
   /** Stores body under key, visible only when complete; nothing stays behind on failure. */
   write(key: string, body: AsyncIterable<Buffer>, signal?: AbortSignal): Promise<void>
+  /** True when write() is done with a chunk of body once it asks for the next one. */
+  readonly releasesChunks: boolean
   read(key: string): Promise<Readable>
   list(under?: string): Promise<StoredObject[]>
   delete(keys: string[]): Promise<void>
@@ -60,6 +62,8 @@ const toSlash = (p: string) => p.split(sep).join('/')
 const SYNC_EVERY = 8 << 20
 
 class LocalTarget implements TargetStore {
+  readonly releasesChunks = true
+
   constructor(private readonly root: string) {}
 
   private path(key: string): string {
@@ -159,6 +163,8 @@ export interface S3Credentials {
 }
 
 class S3Target implements TargetStore {
+  /** lib-storage gathers chunks until a part is full. */
+  readonly releasesChunks = false
   private readonly s3: S3Client
   private readonly prefix: string
 

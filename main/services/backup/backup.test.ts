@@ -534,6 +534,22 @@ describe('backup validation', () => {
     await fake.close()
   })
 
+  it('reads of a few bytes (a server relaying through a pipe) still come out as whole shared blocks', async () => {
+    const fake = await fakePrimary()
+    fake.payload = randomBytes(3 << 20)
+    const n = fake.payload.length
+    // Tiny pieces at the start, in the middle and up to the mark, the last one inside it.
+    fake.eofCuts = [3, 7, 8, 50, 51, 1 << 20, (1 << 20) + 2, (2 << 20) + 1, n - 5, n - 1, n + 3]
+    const t = await openRdbTransfer({ host: '127.0.0.1', port: fake.port })
+    const parts: Buffer[] = []
+    for await (const c of t.chunks) parts.push(c)
+    expect(Buffer.concat(parts).equals(fake.payload)).toBe(true)
+    expect(parts.every((c) => c.buffer instanceof SharedArrayBuffer)).toBe(true)
+    // The handshake replies took the start of the first block: 3 MB span four blocks.
+    expect(parts.length).toBe(4)
+    await fake.close()
+  })
+
   it('a TLS transfer comes out in the same shared-memory blocks, byte for byte', async () => {
     if (!requireProgram('openssl')) return
     const dir = mkdtempSync(join(tmpdir(), 'strata-tls-'))

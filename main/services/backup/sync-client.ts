@@ -321,34 +321,56 @@ async function* exactly(src: AsyncGenerator<Buffer>, size: number): AsyncGenerat
 }
 
 /**
- * Diskless form: everything before the mark. The bytes that could still be the start of the mark
- * are held back until the next chunk shows whether they are; whole chunks pass through uncopied
- * (only the few bytes around each chunk boundary are joined to look for a mark straddling it).
+ * Diskless form: everything before the mark. The views holding the last EOF_MARK - 1 bytes, which
+ * could still be the start of the mark, are held back until the next chunk shows whether they
+ * are; every piece passes through uncopied, however small the reads (a server relaying its RDB
+ * through a pipe sends some of a few bytes), so the blocks downstream stay whole. Only the bytes
+ * around each chunk boundary are joined, to look for a mark straddling it.
  */
 async function* untilMark(src: AsyncGenerator<Buffer>, mark: Buffer): AsyncGenerator<Buffer> {
-  let held: Buffer = Buffer.alloc(0)
+  const keep = EOF_MARK - 1
+  const held: Buffer[] = []
+  let heldBytes = 0
   for await (const c of src) {
-    const k = Math.min(held.length, EOF_MARK - 1)
-    const edge = Buffer.concat([held.subarray(held.length - k), c.subarray(0, EOF_MARK - 1)])
-    const e = edge.indexOf(mark)
-    if (e >= 0 && e < k) {
-      if (held.length - k + e > 0) yield held.subarray(0, held.length - k + e)
+    const tail = lastBytes(held, keep)
+    const e = Buffer.concat([tail, c.subarray(0, keep)]).indexOf(mark)
+    if (e >= 0) {
+      // The mark starts in the held bytes (it is longer than the part of c looked at).
+      yield* firstBytes(held, heldBytes - tail.length + e)
       return
     }
     const at = c.indexOf(mark)
     if (at >= 0) {
-      if (held.length) yield held
+      yield* held
       if (at > 0) yield c.subarray(0, at)
       return
     }
-    if (c.length >= EOF_MARK - 1) {
-      if (held.length) yield held
-      held = c
-    } else {
-      // A chunk too short to hold the rest of a mark: keep joining the tail.
-      if (held.length > k) yield held.subarray(0, held.length - k)
-      held = Buffer.concat([held.subarray(held.length - k), c])
+    held.push(c)
+    heldBytes += c.length
+    while (heldBytes - held[0].length >= keep) {
+      heldBytes -= held[0].length
+      yield held.shift()!
     }
   }
   throw new Error('the transfer ended before its end mark')
+}
+
+/** The last n bytes of the views (fewer when they hold fewer), joined. */
+function lastBytes(views: Buffer[], n: number): Buffer {
+  const parts: Buffer[] = []
+  for (let i = views.length - 1; i >= 0 && n > 0; i--) {
+    const v = views[i]
+    parts.unshift(v.subarray(Math.max(0, v.length - n)))
+    n -= v.length
+  }
+  return Buffer.concat(parts)
+}
+
+/** The views cut to their first n bytes. */
+function* firstBytes(views: Buffer[], n: number): Generator<Buffer> {
+  for (const v of views) {
+    if (n <= 0) return
+    yield n >= v.length ? v : v.subarray(0, n)
+    n -= v.length
+  }
 }

@@ -45,7 +45,7 @@ function crcBitwise(buf: Uint8Array): string {
   return crc.toString(16).padStart(16, '0')
 }
 
-describe('crc64 words', () => {
+describe('crc64 fold', () => {
   it('matches the bitwise reference at every alignment, length and split', () => {
     const data = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 131 + 17) & 255))
     for (let start = 0; start < 8; start++) {
@@ -56,6 +56,17 @@ describe('crc64 words', () => {
         split.update(part, len >> 1)
         expect(split.hex()).toBe(crcBitwise(part))
       }
+    }
+  })
+
+  it('folds inputs longer than the window copied into the WebAssembly memory, split anywhere', () => {
+    const data = Buffer.from(Array.from({ length: 3 * 65536 + 13 }, (_, i) => (i * 2654435761) >>> 24))
+    const whole = crcBitwise(data.subarray(5))
+    expect(crc64(data.subarray(5)).hex()).toBe(whole)
+    for (const cut of [65536, 65541, 131000]) {
+      const c = crc64(data.subarray(5, cut))
+      c.update(data, cut)
+      expect(c.hex()).toBe(whole)
     }
   })
 })

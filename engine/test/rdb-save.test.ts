@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
 import { RawClient, ReplyError, sleep } from './helpers.js'
 import { startPersistent, waitBgsave, infoField, tempDir, type PersistentServer } from './rdb-helpers.js'
 import { parseRdbBuffer } from '../src/persistence/rdb/reader.js'
@@ -237,6 +238,48 @@ describe('full sync', () => {
     expect(existsSync(join(s.dir, 'dump.rdb'))).toBe(false)
     const c2 = await RawClient.connect(s.port)
     expect(await infoField(c2, 'stats', 'sync_full')).toBe('1')
+  })
+
+  it('streams a diskless snapshot of many chunks intact to a replica that stops reading for a while', async () => {
+    const { c } = await start()
+    // About 32 MB of incompressible values: five hundred encoder chunks, more than the kernel's
+    // socket buffers on both ends hold.
+    const values = new Map<string, string>()
+    for (let b = 0; b < 20; b++) {
+      const args: string[] = []
+      for (let i = b * 100; i < (b + 1) * 100; i++) {
+        const v = randomBytes(16 * 1024).toString('latin1')
+        values.set(`k${i}`, v)
+        args.push(`k${i}`, v)
+      }
+      await c.call('MSET', ...args)
+    }
+    c.socket.removeAllListeners('data')
+    const chunks: Buffer[] = []
+    c.socket.on('data', (d: Buffer) => chunks.push(d))
+    c.writeRaw('*3\r\n$8\r\nREPLCONF\r\n$4\r\ncapa\r\n$3\r\neof\r\n*1\r\n$4\r\nSYNC\r\n')
+    // While the replica reads nothing, written-out chunks pile up in the server's socket queue: any
+    // chunk the encoder took back before it was on the wire would be overwritten by later records.
+    c.socket.pause()
+    await sleep(300)
+    c.socket.resume()
+    // +OK (REPLCONF), then $EOF:<mark>, the RDB, and the mark again once the transfer is complete.
+    const head = /^\+OK\r\n\$EOF:([0-9a-f]{40})\r\n/
+    const rdb = await new Promise<Buffer>((resolve) => {
+      const tail = () => Buffer.concat(chunks.slice(-2)).toString('latin1').slice(-40)
+      const check = () => {
+        const m = head.exec(Buffer.concat(chunks.slice(0, 4)).toString('latin1', 0, 60))
+        if (m && tail() === m[1]) {
+          const all = Buffer.concat(chunks)
+          resolve(all.subarray(m[0].length, all.length - 40))
+        } else setTimeout(check, 20)
+      }
+      check()
+    })
+    const { events } = parseRdbBuffer(rdb)
+    const keys = events.filter((e) => e.kind === 'key')
+    expect(keys.length).toBe(2000)
+    for (const k of keys) if (k.kind === 'key') expect(k.value).toEqual({ type: 'string', value: values.get(k.key) })
   })
 })
 

@@ -12,6 +12,7 @@ import { crc64 } from '../src/persistence/rdb/crc64.js'
 import { BufferSource, RdbError, parseRdbBuffer } from '../src/persistence/rdb/reader.js'
 import * as K from '../src/persistence/rdb/constants.js'
 import { inspectRdb } from '../src/tools/rdb-inspect.js'
+import { RdbEncoder } from '../src/persistence/rdb/writer.js'
 
 let good: Buffer
 /** File offset of each key record's type byte, and its RDB type. */
@@ -122,6 +123,40 @@ describe('structure-only RDB walk', () => {
     const type = refusal(() => skim(edited((b) => (b[t] = K.RDB_TYPE_STREAM_LISTPACKS))))
     expect(type.reason).toBe('unsupported value type 15 (stream): Strata cannot load it')
     expect(type.offset).toBe(t)
+  })
+
+  it('walks runs of short string records, across the edges of its read window, as the full parse does', () => {
+    // 150,000 records, several windows long, with TTLs, integers, a long value and a db switch
+    // breaking the runs of plain short strings the walk takes in one go.
+    const parts: Buffer[] = []
+    const e = new RdbEncoder({ compress: false, checksum: true, sink: (b) => parts.push(Buffer.from(b)) })
+    e.header()
+    e.selectDb(0)
+    for (let i = 0; i < 150_000; i++) {
+      if (i === 70_000) e.selectDb(3)
+      if (i % 1000 === 7) e.keyPrefix(Date.now() + 100_000, -1, -1)
+      e.byte(K.RDB_TYPE_STRING)
+      e.str(`key:${String(i).padStart(8, '0')}`)
+      if (i % 500 === 3) e.num(i)
+      else e.str(i % 20_000 === 11 ? 'L'.repeat(300) : 'v'.repeat(16))
+    }
+    e.end()
+    const b = Buffer.concat(parts)
+    expect(b.length).toBeGreaterThan(3 << 20)
+    const walked = skim(b)
+    expect(walked).toEqual({ ...full(b), report: undefined, samples: undefined })
+    expect(walked.dbs['3'].keys).toBe(80_000)
+    expect(walked.expires).toBe(150)
+    // A value length one too long swallows the next record's type byte: the records after it no
+    // longer line up, and both walks refuse the file.
+    const at = b.indexOf('key:00100000') + 12
+    expect(b[at]).toBe(16)
+    const shifted = Buffer.from(b)
+    shifted[at] = 17
+    crc64(shifted.subarray(0, shifted.length - 8))
+      .bytes()
+      .copy(shifted, shifted.length - 8)
+    expect(refusal(() => skim(shifted)).offset).toBe(refusal(() => full(shifted)).offset)
   })
 
   it('leaves the entries inside a blob to the full parse, which refuses them', () => {

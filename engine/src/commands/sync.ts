@@ -91,8 +91,10 @@ function streamDiskless(c: Client, srv: Server): void {
   sendNow(c, `$EOF:${mark}\r\n`)
   const sock = c.socket
   const out: ChunkOutput = {
+    // A written chunk goes back to the encoder: a fresh 64 KB buffer per chunk is external memory
+    // that sets off full collections of the whole heap during the transfer.
     write: (chunk) => {
-      if (!c.closed) sock.write(chunk)
+      if (!c.closed) sock.write(chunk, () => out.recycle?.(chunk))
     },
     pending: () => sock.writableLength,
   }

@@ -83,7 +83,7 @@ export interface RdbSummary {
   bytes: number
   checksum: 'ok' | 'disabled' | 'absent' | 'unchecked'
   crc: string
-  /** sha256 of the whole stream, when the walk was asked to hash it (rdb-worker's stream mode). */
+  /** sha256 of the whole stream, when it was hashed alongside the walk (a backup's validation). */
   sha256?: string
   report?: MemoryReport
   samples?: Sample[]
@@ -203,6 +203,61 @@ export function emptySummary(): RdbSummary {
   }
 }
 
+/** Stored RDB types are one byte. */
+const RDB_TYPES = 256
+
+/**
+ * Keys and bytes per db and stored RDB type, and expiries per db, in flat arrays: a record costs a
+ * few increments (a structure-only walk has to keep up with the network), and the summary's per-db
+ * records are built from them once, when the walk ends or stops.
+ */
+class Tally {
+  private readonly dbs = new Map<number, Float64Array>()
+  private db = -1
+  private cur: Float64Array = new Float64Array(0)
+
+  constructor(private readonly now: number) {}
+
+  add(db: number, rdbType: number, expireAt: number, bytes: number): void {
+    if (db !== this.db) {
+      let c = this.dbs.get(db)
+      if (!c) this.dbs.set(db, (c = new Float64Array(2 * RDB_TYPES + 2)))
+      this.db = db
+      this.cur = c
+    }
+    const c = this.cur
+    c[rdbType]++
+    c[RDB_TYPES + rdbType] += bytes
+    if (expireAt !== 0) {
+      c[2 * RDB_TYPES]++
+      if (expireAt <= this.now) c[2 * RDB_TYPES + 1]++
+    }
+  }
+
+  /** Adds the counts to the summary: per db, logical type and stored encoding, and the totals. */
+  into(sum: RdbSummary): void {
+    for (const [id, c] of this.dbs) {
+      const db = (sum.dbs[id] ??= { keys: 0, expires: 0, bytes: 0, types: {}, encodings: {} })
+      for (let t = 0; t < RDB_TYPES; t++) {
+        const keys = c[t]
+        if (keys === 0) continue
+        const bytes = c[RDB_TYPES + t]
+        db.keys += keys
+        db.bytes += bytes
+        const type = (db.types[RDB_VALUE_TYPES[t]] ??= { keys: 0, bytes: 0 })
+        type.keys += keys
+        type.bytes += bytes
+        const enc = RDB_TYPE_NAMES[t] ?? String(t)
+        db.encodings[enc] = (db.encodings[enc] ?? 0) + keys
+        sum.keys += keys
+      }
+      db.expires += c[2 * RDB_TYPES]
+      sum.expires += c[2 * RDB_TYPES]
+      sum.expired += c[2 * RDB_TYPES + 1]
+    }
+  }
+}
+
 /**
  * Walks a whole RDB from src. Throws RdbError on the first problem; `sum` then holds what was read
  * up to it. `onKey` sees every key that passes the db/pattern filter, in file order.
@@ -229,91 +284,81 @@ export function inspectRdb(
   const seen = new Map<number, Set<string>>()
   const checkDuplicates = opts.duplicates !== false
   const now = Date.now()
-  /** Keys, bytes and expiries per db, logical type and stored encoding. */
-  const count = (dbId: number, type: string, rdbType: number, expireAt: number, bytes: number) => {
-    const db = (sum.dbs[dbId] ??= { keys: 0, expires: 0, bytes: 0, types: {}, encodings: {} })
-    db.keys++
-    db.bytes += bytes
-    bump(db.types, type, bytes)
-    const enc = RDB_TYPE_NAMES[rdbType] ?? String(rdbType)
-    db.encodings[enc] = (db.encodings[enc] ?? 0) + 1
-    sum.keys++
-    if (expireAt !== 0) {
-      db.expires++
-      sum.expires++
-      if (expireAt <= now) sum.expired++
-    }
-  }
+  const tally = new Tally(now)
   const counting = new CountingSource(src)
   const parser = new RdbParser(counting, {
     skim: structure
       ? (db, rdbType, elements, expireAt, start, end) => {
-          const type = RDB_VALUE_TYPES[rdbType]
-          if (elements === 0) throw new RdbError(`empty ${type} value`, start)
-          count(db, type, rdbType, expireAt, end - start)
+          if (elements === 0) throw new RdbError(`empty ${RDB_VALUE_TYPES[rdbType]} value`, start)
+          tally.add(db, rdbType, expireAt, end - start)
         }
       : undefined,
   })
-  sum.version = parser.header()
-  for (;;) {
-    const ev = parser.next()
-    if (ev.kind === 'eof') {
-      sum.checksum = ev.checksum
-      sum.crc = ev.crc
-      break
-    }
-    if (ev.kind === 'aux') sum.aux[ev.key] = ev.value
-    else if (ev.kind === 'function') sum.functions++
-    else if (ev.kind === 'module-aux') sum.modules++
-    else if (ev.kind === 'key') {
-      const length = rdbValueLength(ev.value)
-      if (length === 0) throw new RdbError(`empty ${ev.value.type} at key '${ev.key}'`, ev.offset)
-      if (checkDuplicates) {
-        let keys = seen.get(ev.db)
-        if (!keys) seen.set(ev.db, (keys = new Set()))
-        if (keys.has(ev.key)) throw new RdbError(`duplicated key '${ev.key}' in db ${ev.db}`, ev.offset)
-        keys.add(ev.key)
+  try {
+    sum.version = parser.header()
+    for (;;) {
+      const ev = parser.next()
+      if (ev.kind === 'eof') {
+        sum.checksum = ev.checksum
+        sum.crc = ev.crc
+        break
       }
-      const end = parser.offset
-      const bytes = end - ev.offset
-      const type = ev.value.type
-      count(ev.db, type, ev.rdbType, ev.expireAt, bytes)
-      if (opts.report) {
-        bump(types, type, bytes)
-        // Past MAX_PREFIXES distinct prefixes, new ones are pooled so a file of unique keys stays cheap.
-        const p = prefixOf(ev.key, sep)
-        const name = prefixes.has(p) || prefixes.size < MAX_PREFIXES ? p : '(other prefixes)'
-        const ps = prefixes.get(name)
-        if (ps) {
-          ps.keys++
-          ps.bytes += bytes
-        } else prefixes.set(name, { keys: 1, bytes })
-        if (top.length < topN || bytes > top[top.length - 1].bytes) {
-          const big: BigKey = { db: ev.db, key: ev.key, type, bytes, length, expireAt: ev.expireAt }
-          let i = top.length
-          while (i > 0 && top[i - 1].bytes < bytes) i--
-          top.splice(i, 0, big)
-          if (top.length > topN) top.pop()
+      if (ev.kind === 'aux') sum.aux[ev.key] = ev.value
+      else if (ev.kind === 'function') sum.functions++
+      else if (ev.kind === 'module-aux') sum.modules++
+      else if (ev.kind === 'key') {
+        const length = rdbValueLength(ev.value)
+        if (length === 0) throw new RdbError(`empty ${ev.value.type} at key '${ev.key}'`, ev.offset)
+        if (checkDuplicates) {
+          let keys = seen.get(ev.db)
+          if (!keys) seen.set(ev.db, (keys = new Set()))
+          if (keys.has(ev.key)) throw new RdbError(`duplicated key '${ev.key}' in db ${ev.db}`, ev.offset)
+          keys.add(ev.key)
         }
+        const end = parser.offset
+        const bytes = end - ev.offset
+        const type = ev.value.type
+        tally.add(ev.db, ev.rdbType, ev.expireAt, bytes)
+        if (opts.report) {
+          bump(types, type, bytes)
+          // Past MAX_PREFIXES distinct prefixes, new ones are pooled so a file of unique keys stays cheap.
+          const p = prefixOf(ev.key, sep)
+          const name = prefixes.has(p) || prefixes.size < MAX_PREFIXES ? p : '(other prefixes)'
+          const ps = prefixes.get(name)
+          if (ps) {
+            ps.keys++
+            ps.bytes += bytes
+          } else prefixes.set(name, { keys: 1, bytes })
+          if (top.length < topN || bytes > top[top.length - 1].bytes) {
+            const big: BigKey = { db: ev.db, key: ev.key, type, bytes, length, expireAt: ev.expireAt }
+            let i = top.length
+            while (i > 0 && top[i - 1].bytes < bytes) i--
+            top.splice(i, 0, big)
+            if (top.length > topN) top.pop()
+          }
+        }
+        if ((dbFilter && !dbFilter.has(ev.db)) || (pattern && !globMatch(pattern, ev.key))) continue
+        if (sampleSize > 0) {
+          eligible++
+          const slot = eligible <= sampleSize ? eligible - 1 : Math.floor(Math.random() * eligible)
+          if (slot < sampleSize)
+            samples[slot] = { db: ev.db, key: ev.key, type, value: sampleValue(ev.value), expireAt: ev.expireAt }
+        }
+        onKey?.({
+          db: ev.db,
+          key: ev.key,
+          type,
+          expireAt: ev.expireAt,
+          value: ev.value,
+          start: ev.offset,
+          end,
+          version: sum.version,
+        })
       }
-      if ((dbFilter && !dbFilter.has(ev.db)) || (pattern && !globMatch(pattern, ev.key))) continue
-      if (sampleSize > 0) {
-        eligible++
-        const slot = eligible <= sampleSize ? eligible - 1 : Math.floor(Math.random() * eligible)
-        if (slot < sampleSize)
-          samples[slot] = { db: ev.db, key: ev.key, type, value: sampleValue(ev.value), expireAt: ev.expireAt }
-      }
-      onKey?.({
-        db: ev.db,
-        key: ev.key,
-        type,
-        expireAt: ev.expireAt,
-        value: ev.value,
-        start: ev.offset,
-        end,
-        version: sum.version,
-      })
     }
+  } finally {
+    // Also when the walk fails: the summary then counts what was read up to the error.
+    tally.into(sum)
   }
   sum.bytes = parser.offset
   counting.drain()

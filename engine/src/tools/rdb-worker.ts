@@ -2,19 +2,21 @@
 // never blocks the console's event loop). The reader is a synchronous pull parser, so input that
 // arrives over the network is fed through a MessagePort the worker reads with
 // receiveMessageOnPort, sleeping on an Atomics signal while it is empty: the RDB is validated while
-// it streams in. Modes: `stream` (validate bytes posted by the parent), `file` (validate and
-// report on a file), `replay` (walk a file and hand out RESTORE payloads in batches on request),
-// `serve` (stay up and run the `stream` requests posted to it one after another, so that a console
-// running backups does not pay for a new thread and a cold reader each time).
+// it streams in. Modes: `stream` (validate bytes posted by the parent), `hash` (sha256 of bytes
+// posted by the parent: a backup hashes on a second worker, in parallel with the walk), `file`
+// (validate and report on a file), `replay` (walk a file and hand out RESTORE payloads in batches
+// on request), `serve` (stay up and run the `stream` and `hash` requests posted to it one after
+// another, so that a console running backups does not pay for a new thread and a cold reader each
+// time).
 
-import { createHash, type Hash } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads'
 import { FileSource, RdbError, type ByteSource } from '../persistence/rdb/reader.js'
 import { RecordReader, inspectRdb, type InspectOptions, type KeyRecord, type RdbSummary } from './rdb-inspect.js'
 
 export type WorkerRequest =
-  /** `sha256`: also hash every byte posted (summary.sha256), keeping that work off the sender's thread. */
-  | { mode: 'stream'; port: MessagePort; signal: SharedArrayBuffer; opts: InspectOptions; sha256?: boolean }
+  | { mode: 'stream'; port: MessagePort; signal: SharedArrayBuffer; opts: InspectOptions }
+  | { mode: 'hash'; port: MessagePort; signal: SharedArrayBuffer }
   | { mode: 'serve' }
   | { mode: 'file'; path: string; opts: InspectOptions }
   | {
@@ -43,6 +45,7 @@ export type WorkerMessage =
   | { t: 'ack'; consumed: number }
   | ReplayBatch
   | { t: 'done'; summary: RdbSummary }
+  | { t: 'digest'; sha256: string }
   | { t: 'error'; message: string; offset: number | null }
 
 const ACK_EVERY = 1 << 20
@@ -68,30 +71,45 @@ class PortSource implements ByteSource {
   constructor(
     private readonly port: MessagePort,
     private readonly signal: Int32Array,
-    private readonly hash: Hash | null,
   ) {}
 
-  read(buf: Buffer, off: number, len: number): number {
-    while (!this.cur || this.at >= this.cur.length) {
-      if (this.ended) return 0
-      const m = receive(this.port, this.signal)
-      if (m === null) this.ended = true
-      else if (m === 'abort') throw new RdbError('aborted', this.consumed)
-      else {
-        this.cur = m as Uint8Array
-        this.at = 0
-        this.hash?.update(this.cur)
-      }
+  /** Waits for the next chunk; false at the end of the stream. */
+  private next(): boolean {
+    if (this.ended) return false
+    const m = receive(this.port, this.signal)
+    if (m === 'abort') throw new RdbError('aborted', this.consumed)
+    if (m === null) {
+      this.ended = true
+      return false
     }
-    const n = Math.min(len, this.cur.length - this.at)
-    buf.set(this.cur.subarray(this.at, this.at + n), off)
-    this.at += n
+    this.cur = m as Uint8Array
+    this.at = 0
+    return true
+  }
+
+  private consume(n: number): void {
     this.consumed += n
     if (this.consumed - this.acked >= ACK_EVERY) {
       this.acked = this.consumed
       post({ t: 'ack', consumed: this.consumed })
     }
+  }
+
+  read(buf: Buffer, off: number, len: number): number {
+    while (!this.cur || this.at >= this.cur.length) if (!this.next()) return 0
+    const n = Math.min(len, this.cur.length - this.at)
+    buf.set(this.cur.subarray(this.at, this.at + n), off)
+    this.at += n
+    this.consume(n)
     return n
+  }
+
+  /** Hands every chunk to `f` as it comes, uncopied, until the end of the stream. */
+  each(f: (chunk: Uint8Array) => void): void {
+    while (this.next()) {
+      f(this.cur!)
+      this.consume(this.cur!.length)
+    }
   }
 }
 
@@ -151,13 +169,10 @@ function replay(req: Extract<WorkerRequest, { mode: 'replay' }>): RdbSummary {
   }
 }
 
-function run(req: Exclude<WorkerRequest, { mode: 'serve' }>): RdbSummary {
+function run(req: Exclude<WorkerRequest, { mode: 'serve' | 'hash' }>): RdbSummary {
   if (req.mode === 'stream') {
-    const hash = req.sha256 ? createHash('sha256') : null
     try {
-      const summary = inspectRdb(new PortSource(req.port, new Int32Array(req.signal), hash), req.opts)
-      if (hash) summary.sha256 = hash.digest('hex')
-      return summary
+      return inspectRdb(new PortSource(req.port, new Int32Array(req.signal)), req.opts)
     } finally {
       req.port.close()
     }
@@ -171,9 +186,20 @@ function run(req: Exclude<WorkerRequest, { mode: 'serve' }>): RdbSummary {
   }
 }
 
+function hashStream(req: Extract<WorkerRequest, { mode: 'hash' }>): string {
+  const hash = createHash('sha256')
+  try {
+    new PortSource(req.port, new Int32Array(req.signal)).each((c) => hash.update(c))
+    return hash.digest('hex')
+  } finally {
+    req.port.close()
+  }
+}
+
 function answer(req: Exclude<WorkerRequest, { mode: 'serve' }>): void {
   try {
-    post({ t: 'done', summary: run(req) })
+    if (req.mode === 'hash') post({ t: 'digest', sha256: hashStream(req) })
+    else post({ t: 'done', summary: run(req) })
   } catch (e) {
     if (e instanceof RdbError) post({ t: 'error', message: e.reason, offset: e.offset })
     else post({ t: 'error', message: (e as Error).message, offset: null })

@@ -36,9 +36,11 @@ import { expired, isoWeek } from './retention.js'
 import { Scheduler } from './scheduler.js'
 import { openRdbTransfer } from './sync-client.js'
 import { openTarget } from './targets.js'
-import { inspectFile } from './rdb-worker.js'
+import { StreamValidator, inspectFile } from './rdb-worker.js'
 import { crc64 } from '../../../engine/src/persistence/rdb/crc64.js'
 import { parseRdbBuffer } from '../../../engine/src/persistence/rdb/reader.js'
+import { RdbEncoder } from '../../../engine/src/persistence/rdb/writer.js'
+import { RDB_TYPE_STRING } from '../../../engine/src/persistence/rdb/constants.js'
 
 const WORKER = resolve('out/engine/tools/rdb-worker.js')
 const SERVER = resolve('engine/bin/strata-server.mjs')
@@ -449,6 +451,24 @@ async function fakePrimary(tlsKeys?: { key: Buffer; cert: Buffer }): Promise<Fak
   return fake
 }
 
+/**
+ * 40 keys of 1 MB: more than the validator lets its workers fall behind by. With `badType`, an
+ * unknown type byte half-way, where the walk stops while the hash is still reading.
+ */
+function bigRdb(badType = false): Buffer {
+  const parts: Buffer[] = []
+  const enc = new RdbEncoder({ compress: false, checksum: true, sink: (b) => parts.push(Buffer.from(b)) })
+  enc.header()
+  enc.selectDb(0)
+  for (let i = 0; i < 40; i++) {
+    enc.byte(badType && i === 20 ? 0x55 : RDB_TYPE_STRING)
+    enc.str(`k${i}`)
+    enc.str(randomBytes(1 << 20).toString('latin1'))
+  }
+  enc.end()
+  return Buffer.concat(parts)
+}
+
 describe('backup validation', () => {
   it('a stream that is cut, fails its CRC-64 or its structure is refused at backup; damage inside a value is refused at verify', async () => {
     const src = await startServer(['--rdbcompression', 'no'])
@@ -514,6 +534,22 @@ describe('backup validation', () => {
     await fake.close()
   })
 
+  it('reads of a few bytes (a server relaying through a pipe) still come out as whole shared blocks', async () => {
+    const fake = await fakePrimary()
+    fake.payload = randomBytes(3 << 20)
+    const n = fake.payload.length
+    // Tiny pieces at the start, in the middle and up to the mark, the last one inside it.
+    fake.eofCuts = [3, 7, 8, 50, 51, 1 << 20, (1 << 20) + 2, (2 << 20) + 1, n - 5, n - 1, n + 3]
+    const t = await openRdbTransfer({ host: '127.0.0.1', port: fake.port })
+    const parts: Buffer[] = []
+    for await (const c of t.chunks) parts.push(c)
+    expect(Buffer.concat(parts).equals(fake.payload)).toBe(true)
+    expect(parts.every((c) => c.buffer instanceof SharedArrayBuffer)).toBe(true)
+    // The handshake replies took the start of the first block: 3 MB span four blocks.
+    expect(parts.length).toBe(4)
+    await fake.close()
+  })
+
   it('a TLS transfer comes out in the same shared-memory blocks, byte for byte', async () => {
     if (!requireProgram('openssl')) return
     const dir = mkdtempSync(join(tmpdir(), 'strata-tls-'))
@@ -546,6 +582,46 @@ describe('backup validation', () => {
     }
     await fake.close()
     rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('a 40 MB backup lands byte for byte while the blocks it was read into are read into again', async () => {
+    const fake = await fakePrimary()
+    const rr = rig()
+    const conn = rr.addServer('fake', fake.port)
+    const local = rr.localTarget()
+    fake.payload = bigRdb()
+    for (const cuts of [[], null]) {
+      fake.eofCuts = cuts
+      const e = await rr.backups.start(conn, local).done
+      expect(e).toMatchObject({ status: 'good', keys: { '0': 40 }, sha256: sha(fake.payload) })
+      expect((await objectBytes(rr, local, e.key)).equals(fake.payload)).toBe(true)
+    }
+    rr.close()
+    await fake.close()
+  })
+
+  it('walks and hashes a stream on two workers, holding the producer while either is far behind', async () => {
+    const rdb = bigRdb()
+    for (const [what, stream] of [
+      ['valid', rdb],
+      ['corrupt', bigRdb(true)],
+    ] as const) {
+      const v = new StreamValidator(WORKER, { structure: true }, true)
+      let held = 0
+      for (let at = 0; at < stream.length; at += 1 << 20) {
+        const wait = v.push(stream.subarray(at, at + (1 << 20)))
+        if (wait) {
+          held++
+          await wait
+        }
+      }
+      if (what === 'valid') {
+        expect(held).toBeGreaterThan(0)
+        expect(await v.end()).toMatchObject({ keys: 40, checksum: 'ok', sha256: sha(rdb) })
+      }
+      // The hashing worker is stopped along with the walk that refused the stream.
+      else await expect(v.end()).rejects.toThrow(/Invalid RDB: unknown value type 85 \(0x55\)/)
+    }
   })
 })
 
@@ -789,7 +865,7 @@ describe('the embedded engine', () => {
 })
 
 describe('sanity of the target helpers', () => {
-  it('a local target never shows a partial object', async () => {
+  it('a local target never shows a partial object, also past its background flushes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'strata-target-'))
     const t = openTarget({ kind: 'local', path: dir })
     async function* failing() {
@@ -798,6 +874,19 @@ describe('sanity of the target helpers', () => {
     }
     await expect(t.write('a/b.rdb', failing())).rejects.toThrow('boom')
     expect(await t.list()).toEqual([])
+    // Past the size at which written data is flushed in the background: whole, or nothing.
+    const big = randomBytes(20 << 20)
+    async function* blocks(failAt = -1) {
+      for (let at = 0; at < big.length; at += 1 << 20) {
+        if (at === failAt) throw new Error('cut')
+        yield big.subarray(at, at + (1 << 20))
+      }
+    }
+    await expect(t.write('a/c.rdb', blocks(12 << 20))).rejects.toThrow('cut')
+    expect(await t.list()).toEqual([])
+    await t.write('a/c.rdb', blocks())
+    expect(readFileSync(join(dir, 'a', 'c.rdb')).equals(big)).toBe(true)
+    expect((await t.list()).map((o) => o.key)).toEqual(['a/c.rdb'])
     rmSync(dir, { recursive: true, force: true })
   })
 })

@@ -334,16 +334,24 @@ export class BackupService {
         progress(bytes, rate, false)
       }, 250)
       try {
-        // The worker starts while the server prepares its snapshot. It also hashes the stream, so
-        // that this thread only moves blocks and keeps reading the socket without pauses.
+        // The workers start while the server prepares its snapshot: one walks the stream, the other
+        // hashes it, in parallel, so that this thread only moves blocks and keeps reading the
+        // socket without pauses.
         const v = (validator = new StreamValidator(this.opts.workerScript, { structure: true }, true))
         const transfer = await openRdbTransfer(ep, { signal: ac.signal })
         let summary: RdbSummary | null = null
+        // Chunks the target is done with, until the workers have read past them too: then their
+        // blocks go back to the transfer.
+        const written: { chunk: Buffer; end: number }[] = []
         async function* checked(): AsyncGenerator<Buffer> {
           for await (const c of transfer.chunks) {
             bytes += c.length
             const wait = v.push(c)
             yield c
+            if (store.releasesChunks) {
+              written.push({ chunk: c, end: bytes })
+              while (written.length && written[0].end <= v.acknowledged) transfer.reuse(written.shift()!.chunk)
+            }
             if (wait) await wait
           }
           // The object is completed only after this returns: a bad RDB never becomes visible.

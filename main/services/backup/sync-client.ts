@@ -3,7 +3,8 @@
 // servers that refuse PSYNC). The server answers with a point-in-time RDB either as `$<len>` or,
 // diskless, as `$EOF:<40-byte mark>` … `<mark>`; newlines it sends while preparing are skipped.
 // The payload comes out as an async iterable of blocks of shared memory (read straight into them
-// over plain TCP), read ahead of the consumer up to READ_AHEAD, with backpressure beyond it.
+// over plain TCP), read ahead of the consumer up to READ_AHEAD, with backpressure beyond it; blocks
+// the consumer gives back are read into again.
 
 import { connect as netConnect, type Socket } from 'node:net'
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls'
@@ -28,8 +29,16 @@ export interface RdbTransfer {
   form: 'len' | 'eof'
   /** Payload size for the `$<len>` form. */
   size: number | null
-  /** The payload in blocks of shared memory, up to BLOCK bytes each; nothing changes them later. */
+  /**
+   * The payload in blocks of shared memory, up to BLOCK bytes each; nothing changes them later,
+   * unless they are given back with reuse().
+   */
   chunks: AsyncIterable<Buffer>
+  /**
+   * Gives back a chunk nothing holds any more (written out, read by every worker), in the order
+   * they came: the block it ends is then read into again instead of a new one being allocated.
+   */
+  reuse(chunk: Buffer): void
 }
 
 const EOF_MARK = 40
@@ -81,7 +90,28 @@ const READ_AHEAD = 8 << 20
 /** Size of the shared-memory blocks the payload comes out in. */
 const BLOCK = 1 << 20
 
-const newBlock = () => Buffer.from(new SharedArrayBuffer(BLOCK))
+/** Blocks given back, kept at most. */
+const SPARE_BLOCKS = 16
+
+/**
+ * The blocks of one transfer. Reusing them spares the allocation (a new SharedArrayBuffer is
+ * zeroed), the page faults of fresh memory and the collections that tens of MB of new external
+ * memory per backup set off.
+ */
+class BlockPool {
+  private readonly spare: Buffer[] = []
+
+  take(): Buffer {
+    return this.spare.pop() ?? Buffer.from(new SharedArrayBuffer(BLOCK))
+  }
+
+  /** A chunk that ends its block (chunks come back in order) frees the whole block. */
+  giveBack(chunk: Buffer): void {
+    const b = chunk.buffer
+    if (!(b instanceof SharedArrayBuffer) || b.byteLength !== BLOCK || chunk.byteOffset + chunk.length !== BLOCK) return
+    if (this.spare.length < SPARE_BLOCKS) this.spare.push(Buffer.from(b))
+  }
+}
 
 /**
  * Plain TCP reads land straight in shared-memory blocks (net's `onread` with a buffer generator),
@@ -90,7 +120,7 @@ const newBlock = () => Buffer.from(new SharedArrayBuffer(BLOCK))
  */
 class BlockReads implements AsyncIterator<Buffer> {
   sock: Socket | null = null
-  private block = newBlock()
+  private block: Buffer
   private used = 0
   private readonly views: Buffer[] = []
   private queued = 0
@@ -98,6 +128,10 @@ class BlockReads implements AsyncIterator<Buffer> {
   private ended = false
   private error: Error | null = null
   private wake: (() => void) | null = null
+
+  constructor(private readonly pool: BlockPool) {
+    this.block = pool.take()
+  }
 
   /** Where the next read goes: the rest of the current block. */
   readonly target = (): Buffer => this.block.subarray(this.used)
@@ -107,7 +141,7 @@ class BlockReads implements AsyncIterator<Buffer> {
     this.views.push(this.block.subarray(this.used, this.used + n))
     this.used += n
     if (this.used === BLOCK) {
-      this.block = newBlock()
+      this.block = this.pool.take()
       this.used = 0
     }
     this.queued += n
@@ -153,7 +187,7 @@ class BlockReads implements AsyncIterator<Buffer> {
 }
 
 /** The socket and its reads: shared-memory views for plain TCP, the stream's own chunks for TLS. */
-function open(ep: SyncEndpoint): Promise<{ sock: Socket; reads: AsyncIterator<Buffer> }> {
+function open(ep: SyncEndpoint, pool: BlockPool): Promise<{ sock: Socket; reads: AsyncIterator<Buffer> }> {
   return new Promise((resolve, reject) => {
     if (ep.tls) {
       const where = { ...ep.tls, host: ep.host, port: ep.port, readableHighWaterMark: READ_AHEAD }
@@ -161,7 +195,7 @@ function open(ep: SyncEndpoint): Promise<{ sock: Socket; reads: AsyncIterator<Bu
       s.once('error', reject)
       return
     }
-    const reads = new BlockReads()
+    const reads = new BlockReads(pool)
     const s = netConnect(
       { host: ep.host, port: ep.port, onread: { buffer: reads.target, callback: reads.landed } },
       () => resolve({ sock: s, reads }),
@@ -176,7 +210,7 @@ function open(ep: SyncEndpoint): Promise<{ sock: Socket; reads: AsyncIterator<Bu
  * are joined back without a copy; other chunks (TLS, or pieces joined while looking for the end
  * mark) are copied into fresh blocks.
  */
-async function* blocks(src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+async function* blocks(src: AsyncIterable<Buffer>, pool: BlockPool): AsyncGenerator<Buffer> {
   let run: Buffer | null = null
   let copied: { block: Buffer; used: number } | null = null
   for await (const c of src) {
@@ -202,7 +236,7 @@ async function* blocks(src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
       run = null
     }
     for (let at = 0; at < c.length;) {
-      copied ??= { block: newBlock(), used: 0 }
+      copied ??= { block: pool.take(), used: 0 }
       const n = c.copy(copied.block, copied.used, at)
       copied.used += n
       at += n
@@ -218,7 +252,8 @@ async function* blocks(src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
 
 /** Opens the transfer; the returned chunks end exactly at the RDB's last byte. */
 export async function openRdbTransfer(ep: SyncEndpoint, o: SyncOptions = {}): Promise<RdbTransfer> {
-  const { sock, reads } = await open(ep)
+  const pool = new BlockPool()
+  const { sock, reads } = await open(ep, pool)
   sock.setNoDelay(true)
   sock.setTimeout(o.idleTimeoutMs ?? 60_000, () => sock.destroy(new Error('the server stopped sending (timeout)')))
   const onAbort = () => sock.destroy(new Error('cancelled'))
@@ -256,7 +291,7 @@ export async function openRdbTransfer(ep: SyncEndpoint, o: SyncOptions = {}): Pr
     if (mark && mark.length !== EOF_MARK) throw new Error('Malformed $EOF mark from the server')
     const size = eof ? null : Number(reply.slice(1))
     if (!eof && (!Number.isSafeInteger(size) || size! < 0)) throw new Error(`Bad payload length ${reply}`)
-    const chunks = blocks(eof ? untilMark(reader.rest(), mark!) : exactly(reader.rest(), size!))
+    const chunks = blocks(eof ? untilMark(reader.rest(), mark!) : exactly(reader.rest(), size!), pool)
     async function* guarded(): AsyncGenerator<Buffer> {
       try {
         yield* chunks
@@ -265,7 +300,7 @@ export async function openRdbTransfer(ep: SyncEndpoint, o: SyncOptions = {}): Pr
         sock.destroy()
       }
     }
-    return { form: eof ? 'eof' : 'len', size, chunks: guarded() }
+    return { form: eof ? 'eof' : 'len', size, chunks: guarded(), reuse: (c) => pool.giveBack(c) }
   } catch (e) {
     return fail(e)
   }
@@ -286,34 +321,56 @@ async function* exactly(src: AsyncGenerator<Buffer>, size: number): AsyncGenerat
 }
 
 /**
- * Diskless form: everything before the mark. The bytes that could still be the start of the mark
- * are held back until the next chunk shows whether they are; whole chunks pass through uncopied
- * (only the few bytes around each chunk boundary are joined to look for a mark straddling it).
+ * Diskless form: everything before the mark. The views holding the last EOF_MARK - 1 bytes, which
+ * could still be the start of the mark, are held back until the next chunk shows whether they
+ * are; every piece passes through uncopied, however small the reads (a server relaying its RDB
+ * through a pipe sends some of a few bytes), so the blocks downstream stay whole. Only the bytes
+ * around each chunk boundary are joined, to look for a mark straddling it.
  */
 async function* untilMark(src: AsyncGenerator<Buffer>, mark: Buffer): AsyncGenerator<Buffer> {
-  let held: Buffer = Buffer.alloc(0)
+  const keep = EOF_MARK - 1
+  const held: Buffer[] = []
+  let heldBytes = 0
   for await (const c of src) {
-    const k = Math.min(held.length, EOF_MARK - 1)
-    const edge = Buffer.concat([held.subarray(held.length - k), c.subarray(0, EOF_MARK - 1)])
-    const e = edge.indexOf(mark)
-    if (e >= 0 && e < k) {
-      if (held.length - k + e > 0) yield held.subarray(0, held.length - k + e)
+    const tail = lastBytes(held, keep)
+    const e = Buffer.concat([tail, c.subarray(0, keep)]).indexOf(mark)
+    if (e >= 0) {
+      // The mark starts in the held bytes (it is longer than the part of c looked at).
+      yield* firstBytes(held, heldBytes - tail.length + e)
       return
     }
     const at = c.indexOf(mark)
     if (at >= 0) {
-      if (held.length) yield held
+      yield* held
       if (at > 0) yield c.subarray(0, at)
       return
     }
-    if (c.length >= EOF_MARK - 1) {
-      if (held.length) yield held
-      held = c
-    } else {
-      // A chunk too short to hold the rest of a mark: keep joining the tail.
-      if (held.length > k) yield held.subarray(0, held.length - k)
-      held = Buffer.concat([held.subarray(held.length - k), c])
+    held.push(c)
+    heldBytes += c.length
+    while (heldBytes - held[0].length >= keep) {
+      heldBytes -= held[0].length
+      yield held.shift()!
     }
   }
   throw new Error('the transfer ended before its end mark')
+}
+
+/** The last n bytes of the views (fewer when they hold fewer), joined. */
+function lastBytes(views: Buffer[], n: number): Buffer {
+  const parts: Buffer[] = []
+  for (let i = views.length - 1; i >= 0 && n > 0; i--) {
+    const v = views[i]
+    parts.unshift(v.subarray(Math.max(0, v.length - n)))
+    n -= v.length
+  }
+  return Buffer.concat(parts)
+}
+
+/** The views cut to their first n bytes. */
+function* firstBytes(views: Buffer[], n: number): Generator<Buffer> {
+  for (const v of views) {
+    if (n <= 0) return
+    yield n >= v.length ? v : v.subarray(0, n)
+    n -= v.length
+  }
 }

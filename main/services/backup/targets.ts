@@ -46,6 +46,8 @@ export interface TargetStore {
   test(): Promise<string>
   /** Stores body under key, visible only when complete; nothing stays behind on failure. */
   write(key: string, body: AsyncIterable<Buffer>, signal?: AbortSignal): Promise<void>
+  /** True when write() is done with a chunk of body once it asks for the next one. */
+  readonly releasesChunks: boolean
   read(key: string): Promise<Readable>
   list(under?: string): Promise<StoredObject[]>
   delete(keys: string[]): Promise<void>
@@ -56,7 +58,12 @@ export interface TargetStore {
 
 const toSlash = (p: string) => p.split(sep).join('/')
 
+/** Bytes a local target writes between background flushes. */
+const SYNC_EVERY = 8 << 20
+
 class LocalTarget implements TargetStore {
+  readonly releasesChunks = true
+
   constructor(private readonly root: string) {}
 
   private path(key: string): string {
@@ -79,17 +86,31 @@ class LocalTarget implements TargetStore {
     await mkdir(dirname(final), { recursive: true })
     const tmp = `${final}.partial-${randomBytes(4).toString('hex')}`
     const fh = await open(tmp, 'w')
+    // Written data is flushed every SYNC_EVERY bytes while the rest still arrives (as Redis's
+    // rdb-save-incremental-fsync), so the final fsync has only the last part to wait for.
+    let syncing: Promise<void> = Promise.resolve()
     try {
+      let unsynced = 0
       for await (const chunk of body) {
         signal?.throwIfAborted()
         await fh.write(chunk)
+        unsynced += chunk.length
+        if (unsynced >= SYNC_EVERY) {
+          await syncing
+          syncing = fh.datasync()
+          // Awaited later; a failure meanwhile must not count as unhandled.
+          syncing.catch(() => {})
+          unsynced = 0
+        }
       }
+      await syncing
       await fh.sync()
       await fh.close()
       await rename(tmp, final)
       const dir = await open(dirname(final), 'r')
       await dir.sync().finally(() => dir.close())
     } catch (e) {
+      await syncing.catch(() => {})
       await fh.close().catch(() => {})
       await unlink(tmp).catch(() => {})
       throw e
@@ -142,6 +163,8 @@ export interface S3Credentials {
 }
 
 class S3Target implements TargetStore {
+  /** lib-storage gathers chunks until a part is full. */
+  readonly releasesChunks = false
   private readonly s3: S3Client
   private readonly prefix: string
 

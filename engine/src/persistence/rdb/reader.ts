@@ -386,6 +386,30 @@ export class RdbInput {
   }
 
   /**
+   * Skims the plain string records that follow (type byte, key and value with 6-bit lengths, no
+   * expiry or LRU prefix) as long as they lie whole in the window, handing each to `sink`; stops at
+   * anything else, which the caller reads the general way. Datasets of short strings are the common
+   * case whose structure-only walk must keep up with a backup's transfer, and reading the window
+   * here directly takes a fraction of the time of u8/skipStr per field.
+   */
+  skimPlainStrings(db: number, sink: SkimSink): void {
+    const b = this.buf
+    const end = this.end
+    let p = this.pos
+    while (p + 3 <= end && b[p] === K.RDB_TYPE_STRING) {
+      const keyLen = b[p + 1]
+      const v = p + 2 + keyLen
+      if (keyLen >= 0x40 || v >= end) return
+      const valueLen = b[v]
+      const next = v + 1 + valueLen
+      if (valueLen >= 0x40 || next > end) return
+      this.pos = next
+      sink(db, K.RDB_TYPE_STRING, 1, 0, this.base + p, this.base + next)
+      p = next
+    }
+  }
+
+  /**
    * A compact blob's length, its first `head` bytes (fewer when it is shorter) and its last byte,
    * consumed without keeping the rest: structure-only walks check headers and terminators, not
    * entries. LZF-compressed blobs are decompressed (their header is inside the compressed data).
@@ -625,6 +649,7 @@ export class RdbParser {
             expireAt = 0
             idle = -1
             freq = -1
+            inp.skimPlainStrings(this.db, this.skim)
             continue
           }
           const key = inp.str()

@@ -3,7 +3,8 @@
 // CRC-64) needs none of the values the loader builds, so a worker thread (blob-worker.ts) does it
 // while the loader parses on. The loader posts each adopted listpack as stored and gets it back
 // later, decompressed and validated, in the same order; it keeps the keys whose values wait for
-// one (load.ts) and inserts them once their blobs are back. Consumed byte ranges go to the worker
+// one (load.ts) and inserts them once their blobs are back. While the worker is two batches
+// behind, the loader adopts blobs itself, so both threads share them. Consumed byte ranges go to the worker
 // for the CRC. Replies are taken synchronously (receiveMessageOnPort, Atomics.wait for the next)
 // because the load runs in one synchronous call.
 
@@ -11,7 +12,7 @@ import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from '
 import { Crc64 } from './crc64.js'
 import { workerScript } from '../../util/worker-script.js'
 import type { BlobKind, LpBlob } from './adopt.js'
-import { RdbError, type BlobAdopter, type CrcSink, type RdbInput } from './reader.js'
+import { RdbError, adoptInThread, type BlobAdopter, type CrcSink, type RdbInput } from './reader.js'
 import {
   BlobStatus,
   REPLY_FIELDS,
@@ -24,8 +25,12 @@ import {
 
 /** Stored bytes per posted batch: small enough that the worker starts early, large enough to be few. */
 const BATCH_BYTES = 256 * 1024
-/** Blobs posted but not back yet before the loader waits: bounds the memory both sides hold. */
-const MAX_IN_FLIGHT = 4096
+/**
+ * Stored bytes at the worker beyond which the loader adopts blobs itself: the worker has two
+ * batches to go on with, and a file whose listpacks come after its strings (as a dataset built
+ * in that order is saved) has them split between both threads instead of waited for.
+ */
+const KEEP_BUSY_BYTES = 2 * BATCH_BYTES
 /** No reply for this long means the worker is gone (it answers every batch within milliseconds). */
 const REPLY_TIMEOUT_MS = 60_000
 /** A worker that has not started by then will not (it boots in tens of milliseconds). */
@@ -44,6 +49,8 @@ export function blobWorkerScript(): string | null {
 
 interface Pending {
   blob: LpBlob
+  /** Its stored size (in flight until it is back). */
+  bytes: number
   /** Offsets for an error: the blob's first byte and its record's. */
   start: number
   at: number
@@ -64,6 +71,8 @@ export class BlobOffload implements BlobAdopter, CrcSink {
   /** Blobs handed out / returned by the worker, in order. */
   submitted = 0
   resolved = 0
+  /** Stored bytes of the blobs at the worker. */
+  private inFlight = 0
   private crc: Crc64 | null = null
   /** The first blob the worker refused: every later call fails with it. */
   private failure: RdbError | null = null
@@ -88,6 +97,10 @@ export class BlobOffload implements BlobAdopter, CrcSink {
   }
 
   adopt(inp: RdbInput, kind: BlobKind, at: number): LpBlob {
+    if (this.inFlight > KEEP_BUSY_BYTES) {
+      this.poll()
+      if (this.inFlight > KEEP_BUSY_BYTES) return adoptInThread.adopt(inp, kind, at)
+    }
     const start = inp.offset
     const { bytes, ulen } = inp.storedBlob()
     if (this.used + bytes.length > this.data.length) {
@@ -98,10 +111,10 @@ export class BlobOffload implements BlobAdopter, CrcSink {
     this.used += bytes.length
     this.meta.push(kind, ulen, bytes.length)
     const blob: LpBlob = { buf: EMPTY, count: -1, heap: 0 }
-    this.pending.push({ blob, start, at })
+    this.pending.push({ blob, bytes: bytes.length, start, at })
     this.submitted++
+    this.inFlight += bytes.length
     if (this.used >= BATCH_BYTES) this.flush()
-    while (this.submitted - this.resolved > MAX_IN_FLIGHT) this.receive(true)
     return blob
   }
 
@@ -198,6 +211,7 @@ export class BlobOffload implements BlobAdopter, CrcSink {
       p.blob.buf = buf
       p.blob.count = r.meta[o + 1]
       p.blob.heap = r.meta[o + 2]
+      this.inFlight -= p.bytes
       this.pending[this.head++] = null
       this.resolved++
     }

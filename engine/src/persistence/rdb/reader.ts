@@ -149,7 +149,7 @@ export interface BlobAdopter {
 }
 
 /** Adopts each blob as it is read, in this thread. */
-const inThread: BlobAdopter = {
+export const adoptInThread: BlobAdopter = {
   adopt(inp, kind, at) {
     const start = inp.offset
     const b = inp.blob()
@@ -545,7 +545,7 @@ export class RdbParser {
   constructor(src: ByteSource, opts: ParseOptions = {}) {
     this.input = new RdbInput(src, WINDOW, opts.crc)
     this.checksum = opts.checksum ?? true
-    this.adopter = opts.blobs ? (opts.adopter ?? inThread) : null
+    this.adopter = opts.blobs ? (opts.adopter ?? adoptInThread) : null
     if (opts.reuseEvents) {
       this.keyEvent = {
         kind: 'key',

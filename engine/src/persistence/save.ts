@@ -10,8 +10,8 @@ import type { Command } from '../commands/table.js'
 import { snapshots, type Snapshot } from './snapshot.js'
 import { RdbStream } from './rdb/stream.js'
 import type { ChunkOutput } from './rdb/stream.js'
-import { asyncRdbOutput, writeRdbSync, type FinishingFileOutput } from './rdb/finish-output.js'
-import type { AsyncFileOutput } from './rdb/output.js'
+import { writeRdbSync } from './rdb/finish-output.js'
+import { AsyncFileOutput } from './rdb/output.js'
 
 /** Seconds before a failed BGSAVE is retried by the save rules (CONFIG_BGSAVE_RETRY_DELAY). */
 const BGSAVE_RETRY_DELAY = 5
@@ -24,7 +24,7 @@ export const MISCONF_ERROR =
 
 interface BgSave {
   snap: Snapshot
-  out: AsyncFileOutput | FinishingFileOutput
+  out: AsyncFileOutput
   stream: RdbStream
   dirtyBefore: number
   started: number
@@ -120,9 +120,9 @@ export function startBgsave(srv: Server): BgsaveStart {
   const path = rdbPath(srv)
   st.lastBgsaveTry = Math.floor(Date.now() / 1000)
   st.saves++
-  let out: AsyncFileOutput | FinishingFileOutput
+  let out: AsyncFileOutput
   try {
-    out = asyncRdbOutput(srv, path)
+    out = new AsyncFileOutput(path)
   } catch (e) {
     st.lastBgsaveStatus = 'err'
     srv.log.warning(`Background saving error: ${(e as Error).message}`)

@@ -18,7 +18,7 @@ import { formatDouble } from '../../util/numbers.js'
 import { snapshots, type Snapshot, type SnapshotSink } from '../snapshot.js'
 import { HIGH_WATER, RdbStream, type ChunkOutput } from '../rdb/stream.js'
 import { AsyncFileOutput, SyncFileOutput } from '../rdb/output.js'
-import { asyncRdbOutput, writeRdbSync, type FinishingFileOutput } from '../rdb/finish-output.js'
+import { writeRdbSync } from '../rdb/finish-output.js'
 import { rdbState } from '../save.js'
 import { baseFileName, tempIncrFileName } from './manifest.js'
 import { encodeCommand } from './reader.js'
@@ -146,12 +146,11 @@ export function startRewrite(st: AofState): boolean {
     return false
   }
   const rdb = srv.config.getBool('aof-use-rdb-preamble')
-  let out: AsyncFileOutput | FinishingFileOutput
+  let out: AsyncFileOutput
   try {
     st.ensureDir()
     st.openNewIncr()
-    const path = st.path(baseFileName(st.prefix, st.manifest.currBaseSeq + 1, rdb))
-    out = rdb ? asyncRdbOutput(srv, path) : new AsyncFileOutput(path)
+    out = new AsyncFileOutput(st.path(baseFileName(st.prefix, st.manifest.currBaseSeq + 1, rdb)))
   } catch (e) {
     srv.log.warning(`Can't rewrite append only file in background: ${(e as Error).message}`)
     st.lastBgrewriteStatus = 'err'

@@ -10,14 +10,13 @@ import type { Server } from '../../server/server.js'
 import type { Client } from '../../server/client.js'
 import type { Snapshot } from '../snapshot.js'
 import type { AsyncFileOutput } from '../rdb/output.js'
-import type { FinishingFileOutput } from '../rdb/finish-output.js'
 import { Manifest, persistManifest, tempIncrFileName } from './manifest.js'
 
 export type AofStatus = 'off' | 'on' | 'wait-rewrite'
 
 export interface RewriteJob {
   snap: Snapshot
-  out: AsyncFileOutput | FinishingFileOutput
+  out: AsyncFileOutput
   /** Ends the base's format (RDB EOF + checksum, or nothing for RESP). */
   end(): void
   started: number

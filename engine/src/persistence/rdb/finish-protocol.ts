@@ -26,8 +26,6 @@ export interface FinishWorkerData {
   /** The temp file, opened by the saver; the worker writes and fsyncs it, the saver closes it. */
   fd: number
   checksum: boolean
-  /** A background save: the thread yields the CPU to the server's and its clients' threads. */
-  background: boolean
   signal: SharedArrayBuffer
   /** Worker → saver: the error message when the state becomes FINISH_FAILED. */
   port: MessagePort

@@ -3,10 +3,9 @@
 // does not pay) by an RdbEncoder of its own — the same code as an in-thread save, so the file is
 // byte for byte the same — which also keeps the CRC-64, writes EOF and the footer, and writes
 // everything to the temp file; the fsync is done here too. Progress and the outcome go through
-// shared memory, so the saver can wait for them synchronously (SAVE) or asynchronously (BGSAVE).
+// shared memory, where the saver, blocked in its synchronous save, waits for them.
 
 import { fsyncSync, writeSync } from 'node:fs'
-import { setPriority } from 'node:os'
 import { workerData } from 'node:worker_threads'
 import { RdbEncoder } from './writer.js'
 import {
@@ -20,20 +19,7 @@ import {
   type FinishWorkerData,
 } from './finish-protocol.js'
 
-/**
- * Nice 10 for this thread only (Linux keeps the nice value per thread): a BGSAVE competes for the
- * CPU with the server's own thread and its clients as Redis's forked child does, and should lose.
- */
-const BACKGROUND_NICE = 10
-
-function run({ fd, checksum, background, signal, port }: FinishWorkerData): void {
-  if (background) {
-    try {
-      setPriority(BACKGROUND_NICE)
-    } catch {
-      // Not permitted here: the thread keeps the server's priority.
-    }
-  }
+function run({ fd, checksum, signal, port }: FinishWorkerData): void {
   const flags = new Int32Array(signal)
   const written = new BigInt64Array(signal, WRITTEN_AT, 1)
   const writeAll = (b: Buffer) => {

@@ -10,7 +10,7 @@ import type { Command } from '../commands/table.js'
 import { snapshots, type Snapshot } from './snapshot.js'
 import { RdbStream } from './rdb/stream.js'
 import type { ChunkOutput } from './rdb/stream.js'
-import { writeRdbSync } from './rdb/finish-output.js'
+import { writeFileNow } from './rdb/finish-output.js'
 import { AsyncFileOutput } from './rdb/output.js'
 
 /** Seconds before a failed BGSAVE is retried by the save rules (CONFIG_BGSAVE_RETRY_DELAY). */
@@ -80,7 +80,7 @@ export function saveSync(srv: Server, path = rdbPath(srv)): void {
   const st = rdbState(srv)
   st.saves++
   try {
-    writeRdbSync(srv, path, (out) => writeAllSync(srv, out))
+    writeFileNow(srv, path, true, (out) => writeAllSync(srv, out))
   } catch (e) {
     srv.log.warning(`Failed saving the DB: ${(e as Error).message}`)
     throw e

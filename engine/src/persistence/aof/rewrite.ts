@@ -17,8 +17,8 @@ import { HashValue } from '../../types/hash.js'
 import { formatDouble } from '../../util/numbers.js'
 import { snapshots, type Snapshot, type SnapshotSink } from '../snapshot.js'
 import { HIGH_WATER, RdbStream, type ChunkOutput } from '../rdb/stream.js'
-import { AsyncFileOutput, SyncFileOutput } from '../rdb/output.js'
-import { writeRdbSync } from '../rdb/finish-output.js'
+import { AsyncFileOutput } from '../rdb/output.js'
+import { writeFileNow } from '../rdb/finish-output.js'
 import { rdbState } from '../save.js'
 import { baseFileName, tempIncrFileName } from './manifest.js'
 import { encodeCommand } from './reader.js'
@@ -119,17 +119,7 @@ export function writeBaseSync(st: AofState): string {
     snap.finish()
     stream.end()
   }
-  if (rdb) writeRdbSync(st.srv, st.path(name), write)
-  else {
-    const out = new SyncFileOutput(st.path(name))
-    try {
-      write(out)
-      out.commit()
-    } catch (e) {
-      out.abort()
-      throw e
-    }
-  }
+  writeFileNow(st.srv, st.path(name), rdb, write)
   st.manifest.newBase(st.prefix, rdb)
   return name
 }

@@ -49,14 +49,15 @@ const WAIT_SLICE_MS = 500
 export class WriterUnavailable extends Error {}
 
 /**
- * A synchronous RDB save to target (SAVE, DEBUG RELOAD, SHUTDOWN, an AOF base at start): `write`
- * encodes into the output, which is then committed, or dropped on failure. When the writer thread
- * does not start, it runs once more in this thread (nothing else ran meanwhile: the same dataset).
+ * A synchronous save to target (SAVE, DEBUG RELOAD, SHUTDOWN, an AOF base at start): `write`
+ * encodes into the output, which is then committed, or dropped on failure. An RDB (`rdb`) of a
+ * large dataset goes through the writer thread; when that does not start, it runs once more in
+ * this thread (nothing else ran meanwhile: the same dataset).
  */
-export function writeRdbSync(srv: Server, target: string, write: (out: ChunkOutput) => void): void {
+export function writeFileNow(srv: Server, target: string, rdb: boolean, write: (out: ChunkOutput) => void): void {
   const attempt = () => {
     const script = finishingSave.script
-    const big = script !== null && srv.keyspace.memory.dataset >= finishingSave.minBytes
+    const big = rdb && script !== null && srv.keyspace.memory.dataset >= finishingSave.minBytes
     if (big) srv.log.verbose(`Writing ${target} with LZF and the checksum on a writer thread`)
     const out = big
       ? new FinishingFileOutput(target, script, srv.config.getBool('rdbchecksum'))

@@ -9,11 +9,12 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
-import { RawClient, requireProgram } from './helpers.js'
+import { RawClient, requireProgram, sleep } from './helpers.js'
 import { infoField, startPersistent, tempDir, waitBgsave, type PersistentServer } from './rdb-helpers.js'
 import { BufferSource, RdbParser } from '../src/persistence/rdb/reader.js'
 import { FinishingFileOutput, finishingSave } from '../src/persistence/rdb/finish-output.js'
 import { RdbStream } from '../src/persistence/rdb/stream.js'
+import { SIGNAL_STARTED } from '../src/persistence/rdb/finish-protocol.js'
 
 const DEFAULT = { ...finishingSave }
 const HAVE_CHECK = requireProgram('redis-check-rdb')
@@ -136,7 +137,10 @@ describe('saves with a writer thread', () => {
     expect(await c.call('SAVE')).toBe('OK')
     const before = readFileSync(path)
     const out = new FinishingFileOutput(path, finishingSave.script as string, true)
-    // Nothing is written before the first chunk is posted: the worker's fd becomes /dev/full.
+    // Once the worker has started it opens no more files (its modules are loaded), and it writes
+    // nothing before the first chunk is posted: its fd becomes /dev/full.
+    const flags = (out as unknown as { flags: Int32Array }).flags
+    while (Atomics.load(flags, SIGNAL_STARTED) === 0) await sleep(5)
     const fd = (out as unknown as { fd: number }).fd
     closeSync(fd)
     // open() takes the lowest free number: fill any lower holes until it is fd again.

@@ -1,8 +1,8 @@
 // e2e harness: starts the built web host (`node out/main/web.js`) in a temp data folder and reads
 // its URL line, launches Debian Chromium through playwright-core, saves screenshots under
-// test/e2e/__screenshots__/.
+// test/e2e/__screenshots__/, and runs a latency probe (another client) in a process of its own.
 
-import { spawn, type ChildProcess } from 'node:child_process'
+import { fork, spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -91,4 +91,49 @@ export async function openPage(browser: Browser, url: string, errors: string[]):
 export async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true })
   await page.screenshot({ path: join(SHOTS, `${name}.png`) })
+}
+
+export interface LatencyProbe {
+  /** Starts measuring; the returned function stops and resolves with the round trips (ms). */
+  start(): () => Promise<number[]>
+  close(): void
+}
+
+type ProbeMessage = { ready: true } | { error: string } | { latencies: number[] }
+
+/** Another client of the server on port, GETting key every 2 ms: see latency-probe.mjs. */
+export async function startLatencyProbe(port: number, key: string): Promise<LatencyProbe> {
+  const child = fork(join('test', 'e2e', 'latency-probe.mjs'), [String(port), key], { execArgv: [] })
+  let failure: Error | null = null
+  let waiter: { resolve(m: ProbeMessage): void; reject(e: Error): void } | null = null
+  const next = () =>
+    new Promise<ProbeMessage>((resolve, reject) => {
+      if (failure) reject(failure)
+      else waiter = { resolve, reject }
+    })
+  child.on('message', (m: ProbeMessage) => {
+    if ('error' in m) failure = new Error(`latency probe: ${m.error}`)
+    const w = waiter
+    waiter = null
+    if (failure) w?.reject(failure)
+    else w?.resolve(m)
+  })
+  child.once('exit', (code) => {
+    failure ??= new Error(`latency probe exited with ${code}`)
+    waiter?.reject(failure)
+  })
+  await next()
+  return {
+    start() {
+      child.send('start')
+      return async () => {
+        const reply = next()
+        child.send('stop')
+        const m = await reply
+        if (!('latencies' in m)) throw new Error('latency probe: unexpected reply')
+        return m.latencies
+      }
+    },
+    close: () => child.kill(),
+  }
 }

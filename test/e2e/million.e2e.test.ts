@@ -12,7 +12,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import type { EngineStatus } from '../../main/api/contract.js'
 import { connectApi } from './api-client.js'
-import { SHOTS, launchBrowser, openPage, shot, startWebHost, type WebHostProcess } from './harness.js'
+import {
+  SHOTS,
+  launchBrowser,
+  openPage,
+  shot,
+  startLatencyProbe,
+  startWebHost,
+  type LatencyProbe,
+  type WebHostProcess,
+} from './harness.js'
 
 const N = Number(process.env.STRATA_E2E_KEYS ?? 1_000_000)
 
@@ -26,6 +35,7 @@ describe(`key browser with ${N.toLocaleString()} keys`, () => {
   let browser: Browser
   let page: Page
   let redis: Redis
+  let probe: LatencyProbe
   const errors: string[] = []
   const report: Record<string, number> = { keys: N }
 
@@ -35,6 +45,7 @@ describe(`key browser with ${N.toLocaleString()} keys`, () => {
     const status = ((await api.call('engine.status')) as { ok: true; result: EngineStatus }).result
     api.close()
     redis = new Redis({ port: status.port!, host: '127.0.0.1', protocol: 2 })
+    probe = await startLatencyProbe(status.port!, 'obj:1:1')
     const t0 = performance.now()
     // 100 folders ("obj:0:" … "obj:99:") of N/100 keys, loaded with MSET batches.
     const BATCH = 1000
@@ -59,32 +70,19 @@ describe(`key browser with ${N.toLocaleString()} keys`, () => {
     writeFileSync(join(SHOTS, 'million-report.json'), JSON.stringify(report, null, 2))
     console.log('million-key report', report)
     redis?.disconnect()
+    probe?.close()
     await browser?.close()
     await host?.stop()
     host?.remove()
   })
 
   it('shows the first keys fast, streams the scan with progress, and leaves the engine responsive', async () => {
-    // Another client's latency: first with the console idle (the machine's own baseline), then
-    // while the console scans.
-    let probing = true
-    let latencies: number[] = []
-    const probeLoop = async () => {
-      while (probing) {
-        const t = performance.now()
-        await redis.get('obj:1:1')
-        latencies.push(performance.now() - t)
-        await new Promise((r) => setTimeout(r, 2))
-      }
-    }
-    const idleProbe = probeLoop()
+    // Another client's latency (a process of its own): first with the console idle (the
+    // machine's own baseline), then while the console scans.
+    const stopIdle = probe.start()
     await new Promise((r) => setTimeout(r, 2000))
-    probing = false
-    await idleProbe
-    report.engineIdleP99Ms = Number(percentile(latencies, 99).toFixed(2))
-    latencies = []
-    probing = true
-    const probe = probeLoop()
+    report.engineIdleP99Ms = Number(percentile(await stopIdle(), 99).toFixed(2))
+    const stopBusy = probe.start()
 
     const t0 = performance.now()
     await page.getByTestId('open-embedded').click()
@@ -105,9 +103,8 @@ describe(`key browser with ${N.toLocaleString()} keys`, () => {
       if (m) seen.add(m[1])
       await new Promise((r) => setTimeout(r, 100))
     }
+    const latencies = await stopBusy()
     await shot(page, 'million-scanned')
-    probing = false
-    await probe
     const status = (await page.getByTestId('scan-status').textContent()) ?? ''
     report.scanMs = Number(/scan done in (\d+) ms/.exec(status)?.[1])
     report.progressUpdatesSeen = seen.size

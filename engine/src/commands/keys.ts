@@ -301,18 +301,20 @@ function scan(c: Client, argv: string[]): void {
     } while (slot < d.slotEnd && budget-- > 0 && found.length < opts.count)
   }
   const next = slot >= d.slotEnd ? 0 : slot
-  const out: string[] = []
+  // Filtered in place: a SCAN's garbage is what the other clients' latency pays for in GC.
+  let kept = 0
   for (const k of found) {
     if (opts.pattern !== null && !globMatch(opts.pattern, k)) continue
     // An expired key is deleted on the way, as expireIfNeeded does; the type check is a counted lookup.
     const s = typeName === null ? db.find(k) : db.findCounted(k)
     if (s < 0) continue
     if (typeName !== null && typeOf(d.vals[s] as Value) !== typeName) continue
-    out.push(k)
+    found[kept++] = k
   }
+  found.length = kept
   c.arrayLen(2)
   c.bulk(String(next))
-  c.bulks(out)
+  c.bulks(found)
 }
 
 function randomkey(c: Client, _argv: string[], srv: Server): void {

@@ -59,6 +59,29 @@ describe('browser store', () => {
     expect(b.live).toEqual({ live: true })
   })
 
+  it('draws the first keys of a scan at once, then redraws at most every 250 ms until it ends', async () => {
+    const { fake, b } = setup()
+    await b.open('c1', ':', 0)
+    const batch = (keys: string[], scanned: number, done = false) =>
+      fake.emit('keys.scanBatch', { scanId: 's1', keys, scanned, total: 5, done })
+    batch(['a'], 1)
+    await frame()
+    const first = b.version
+    expect(b.scanned).toBe(1)
+    expect(b.rows.length).toBe(1)
+    batch(['b'], 2)
+    batch(['c'], 3)
+    await frame()
+    // Indexed, but not drawn yet.
+    expect(b.index.size).toBe(3)
+    expect([b.version, b.scanned, b.rows.length]).toEqual([first, 1, 1])
+    await new Promise((r) => setTimeout(r, 300))
+    expect([b.version, b.scanned, b.rows.length]).toEqual([first + 1, 3, 3])
+    batch(['d', 'e'], 5, true)
+    await frame()
+    expect([b.scanning, b.scanned, b.rows.length]).toEqual([false, 5, 5])
+  })
+
   it('follows keyspace notifications within the current filter', async () => {
     const { fake, b } = setup()
     b.pattern = 'user:*'

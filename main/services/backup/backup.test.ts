@@ -550,6 +550,27 @@ describe('backup validation', () => {
     await fake.close()
   })
 
+  it('the next transfer reads into the blocks the last one gave back', async () => {
+    const fake = await fakePrimary()
+    fake.payload = randomBytes(3 << 20)
+    fake.eofCuts = [100_000, 2 << 20]
+    const given = new Set<ArrayBufferLike>()
+    const t1 = await openRdbTransfer({ host: '127.0.0.1', port: fake.port })
+    const parts: Buffer[] = []
+    for await (const c of t1.chunks) parts.push(c)
+    for (const c of parts) {
+      t1.reuse(c)
+      if (c.byteOffset + c.length === c.buffer.byteLength) given.add(c.buffer)
+    }
+    expect(given.size).toBeGreaterThanOrEqual(2)
+    const t2 = await openRdbTransfer({ host: '127.0.0.1', port: fake.port })
+    const again: Buffer[] = []
+    for await (const c of t2.chunks) again.push(c)
+    expect(Buffer.concat(again).equals(fake.payload)).toBe(true)
+    expect(again.filter((c) => given.has(c.buffer)).length).toBeGreaterThanOrEqual(2)
+    await fake.close()
+  })
+
   it('a TLS transfer comes out in the same shared-memory blocks, byte for byte', async () => {
     if (!requireProgram('openssl')) return
     const dir = mkdtempSync(join(tmpdir(), 'strata-tls-'))

@@ -908,6 +908,20 @@ describe('sanity of the target helpers', () => {
     await t.write('a/c.rdb', blocks())
     expect(readFileSync(join(dir, 'a', 'c.rdb')).equals(big)).toBe(true)
     expect((await t.list()).map((o) => o.key)).toEqual(['a/c.rdb'])
+    // A companion (a backup's sidecar) lands with its object, and a companion that fails takes
+    // the object with it.
+    await expect(
+      t.write('a/d.rdb', blocks(), undefined, () => {
+        throw new Error('not validated')
+      }),
+    ).rejects.toThrow('not validated')
+    await expect(
+      t.write('a/d.rdb', blocks(), undefined, () => ({ key: 'a/d\0.json', data: Buffer.from('{}') })),
+    ).rejects.toThrow()
+    expect((await t.list()).map((o) => o.key)).toEqual(['a/c.rdb'])
+    await t.write('a/d.rdb', blocks(), undefined, () => ({ key: 'a/d.json', data: Buffer.from('{"ok":1}') }))
+    expect((await t.list()).map((o) => o.key).sort()).toEqual(['a/c.rdb', 'a/d.json', 'a/d.rdb'])
+    expect(readFileSync(join(dir, 'a', 'd.json'), 'utf8')).toBe('{"ok":1}')
     rmSync(dir, { recursive: true, force: true })
   })
 })

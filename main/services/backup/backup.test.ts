@@ -428,9 +428,11 @@ async function fakePrimary(tlsKeys?: { key: Buffer; cert: Buffer }): Promise<Fak
   }
   const serve = (sock: Socket) => {
     sock.setNoDelay(true)
-    // The client waits for each reply before its next command, so one read is one command.
+    // The client sends its whole handshake at once: +OK for each REPLCONF, then the payload.
     sock.on('data', async (d) => {
-      if (!d.includes('PSYNC')) return void sock.write('+OK\r\n')
+      const replconfs = d.toString('latin1').split('REPLCONF').length - 1
+      if (replconfs) sock.write('+OK\r\n'.repeat(replconfs))
+      if (!d.includes('PSYNC')) return
       sock.write(`+FULLRESYNC ${'0'.repeat(40)} 0\r\n`)
       if (!fake.eofCuts) return void sock.end(`$${fake.payload.length}\r\n` + fake.payload.toString('latin1'), 'latin1')
       const mark = 'm'.repeat(40)
@@ -699,6 +701,10 @@ describe.skipIf(!hasRedis)('restores between the engine and real redis-server', 
       separator: ':',
       tls: { enabled: false, rejectUnauthorized: true },
     }).id
+    // The handshake goes in one write: a wrong password is still reported as such.
+    await expect(openRdbTransfer({ host: '127.0.0.1', port: redis.port, password: 'wrong' })).rejects.toThrow(
+      /Authentication failed: WRONGPASS/,
+    )
     const engineId = r.addServer('engine', engine.port)
     const local = r.localTarget()
     const restore = r.restore()

@@ -282,24 +282,26 @@ export async function openRdbTransfer(ep: SyncEndpoint, o: SyncOptions = {}): Pr
   const onAbort = () => sock.destroy(new Error('cancelled'))
   o.signal?.addEventListener('abort', onAbort, { once: true })
   const reader = new Reader(reads)
-  const ask = async (...args: string[]) => {
-    sock.write(command(...args))
-    return reader.line()
-  }
   const fail = (e: unknown): never => {
     sock.destroy()
     o.signal?.removeEventListener('abort', onAbort)
     throw e
   }
   try {
+    // The whole handshake goes in one write and its replies are read in order: one round trip
+    // instead of one per command (a refused AUTH makes the rest fail too, and is reported).
+    const handshake: string[][] = []
+    if (ep.password) handshake.push(['AUTH', ...(ep.username ? [ep.username] : []), ep.password])
+    if (o.capaEof !== false) handshake.push(['REPLCONF', 'capa', 'eof'])
+    handshake.push(['REPLCONF', 'rdb-only', '1'], ['PSYNC', '?', '-1'])
+    sock.write(handshake.map((args) => command(...args)).join(''))
     if (ep.password) {
-      const r = await ask('AUTH', ...(ep.username ? [ep.username] : []), ep.password)
+      const r = await reader.line()
       if (!r.startsWith('+')) throw new Error(`Authentication failed: ${r.slice(1)}`)
     }
-    // Older servers refuse these; the transfer then simply comes in the `$<len>` form.
-    if (o.capaEof !== false) await ask('REPLCONF', 'capa', 'eof')
-    await ask('REPLCONF', 'rdb-only', '1')
-    let reply = await ask('PSYNC', '?', '-1')
+    // Older servers refuse the REPLCONFs; the transfer then simply comes in the `$<len>` form.
+    for (let i = ep.password ? 2 : 1; i < handshake.length; i++) await reader.line()
+    let reply = await reader.line()
     if (reply.startsWith('-')) {
       if (/NOAUTH|NOPERM/i.test(reply)) throw new Error(reply.slice(1))
       sock.write(command('SYNC'))

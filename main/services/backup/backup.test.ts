@@ -428,9 +428,11 @@ async function fakePrimary(tlsKeys?: { key: Buffer; cert: Buffer }): Promise<Fak
   }
   const serve = (sock: Socket) => {
     sock.setNoDelay(true)
-    // The client waits for each reply before its next command, so one read is one command.
+    // The client sends its whole handshake at once: +OK for each REPLCONF, then the payload.
     sock.on('data', async (d) => {
-      if (!d.includes('PSYNC')) return void sock.write('+OK\r\n')
+      const replconfs = d.toString('latin1').split('REPLCONF').length - 1
+      if (replconfs) sock.write('+OK\r\n'.repeat(replconfs))
+      if (!d.includes('PSYNC')) return
       sock.write(`+FULLRESYNC ${'0'.repeat(40)} 0\r\n`)
       if (!fake.eofCuts) return void sock.end(`$${fake.payload.length}\r\n` + fake.payload.toString('latin1'), 'latin1')
       const mark = 'm'.repeat(40)
@@ -547,6 +549,27 @@ describe('backup validation', () => {
     expect(parts.every((c) => c.buffer instanceof SharedArrayBuffer)).toBe(true)
     // The handshake replies took the start of the first block: 3 MB span four blocks.
     expect(parts.length).toBe(4)
+    await fake.close()
+  })
+
+  it('the next transfer reads into the blocks the last one gave back', async () => {
+    const fake = await fakePrimary()
+    fake.payload = randomBytes(3 << 20)
+    fake.eofCuts = [100_000, 2 << 20]
+    const given = new Set<ArrayBufferLike>()
+    const t1 = await openRdbTransfer({ host: '127.0.0.1', port: fake.port })
+    const parts: Buffer[] = []
+    for await (const c of t1.chunks) parts.push(c)
+    for (const c of parts) {
+      t1.reuse(c)
+      if (c.byteOffset + c.length === c.buffer.byteLength) given.add(c.buffer)
+    }
+    expect(given.size).toBeGreaterThanOrEqual(2)
+    const t2 = await openRdbTransfer({ host: '127.0.0.1', port: fake.port })
+    const again: Buffer[] = []
+    for await (const c of t2.chunks) again.push(c)
+    expect(Buffer.concat(again).equals(fake.payload)).toBe(true)
+    expect(again.filter((c) => given.has(c.buffer)).length).toBeGreaterThanOrEqual(2)
     await fake.close()
   })
 
@@ -678,6 +701,10 @@ describe.skipIf(!hasRedis)('restores between the engine and real redis-server', 
       separator: ':',
       tls: { enabled: false, rejectUnauthorized: true },
     }).id
+    // The handshake goes in one write: a wrong password is still reported as such.
+    await expect(openRdbTransfer({ host: '127.0.0.1', port: redis.port, password: 'wrong' })).rejects.toThrow(
+      /Authentication failed: WRONGPASS/,
+    )
     const engineId = r.addServer('engine', engine.port)
     const local = r.localTarget()
     const restore = r.restore()
@@ -887,6 +914,20 @@ describe('sanity of the target helpers', () => {
     await t.write('a/c.rdb', blocks())
     expect(readFileSync(join(dir, 'a', 'c.rdb')).equals(big)).toBe(true)
     expect((await t.list()).map((o) => o.key)).toEqual(['a/c.rdb'])
+    // A companion (a backup's sidecar) lands with its object, and a companion that fails takes
+    // the object with it.
+    await expect(
+      t.write('a/d.rdb', blocks(), undefined, () => {
+        throw new Error('not validated')
+      }),
+    ).rejects.toThrow('not validated')
+    await expect(
+      t.write('a/d.rdb', blocks(), undefined, () => ({ key: 'a/d\0.json', data: Buffer.from('{}') })),
+    ).rejects.toThrow()
+    expect((await t.list()).map((o) => o.key)).toEqual(['a/c.rdb'])
+    await t.write('a/d.rdb', blocks(), undefined, () => ({ key: 'a/d.json', data: Buffer.from('{"ok":1}') }))
+    expect((await t.list()).map((o) => o.key).sort()).toEqual(['a/c.rdb', 'a/d.json', 'a/d.rdb'])
+    expect(readFileSync(join(dir, 'a', 'd.json'), 'utf8')).toBe('{"ok":1}')
     rmSync(dir, { recursive: true, force: true })
   })
 })

@@ -1,8 +1,8 @@
 // Backups: targets (with their secrets), running a backup, the catalog, rebuilding it from a
 // target, and retention. A backup streams the server's point-in-time RDB over the replication
 // handshake, hashes it (sha256) and validates it in the RDB worker while it is written to the
-// target; the object becomes visible only after the whole RDB parsed with a good checksum, then
-// its JSON sidecar is written and only then is the catalog row marked good.
+// target; the object becomes visible only after the whole RDB parsed with a good checksum, with
+// its JSON sidecar right after it, and only then is the catalog row marked good.
 
 import { createHash, randomBytes } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
@@ -357,40 +357,39 @@ export class BackupService {
           // The object is completed only after this returns: a bad RDB never becomes visible.
           summary = await v.end()
         }
-        await store.write(key, checked(), ac.signal)
-        const s = summary as RdbSummary | null
-        if (!s?.sha256) throw new Error('the transfer ended without a validated RDB')
-        const sha256 = s.sha256
-        const durationMs = Math.round(performance.now() - t0)
-        const side: Sidecar = {
-          format: 'strata-backup/1',
-          id: backup,
-          conn: connId,
-          connName,
-          key,
-          bytes,
-          sha256,
-          rdbVersion: s.version,
-          keys: keysPerDb(s),
-          created,
-          durationMs,
-          kind: o.kind ?? 'manual',
-          schedule: o.schedule ?? null,
-          redisVersion: s.aux['redis-ver'] ?? null,
-        }
-        try {
-          await store.write(sidecarKey(key), once(Buffer.from(JSON.stringify(side, null, 2))), ac.signal)
-        } catch (e) {
-          await store.delete([key]).catch(() => {})
-          throw e
-        }
+        // The sidecar is made once the RDB is validated, and lands with it: the local target
+        // writes and flushes it while the RDB's last part is flushed, then renames both.
+        let side: Sidecar | null = null
+        await store.write(key, checked(), ac.signal, () => {
+          const s = summary as RdbSummary | null
+          if (!s?.sha256) throw new Error('the transfer ended without a validated RDB')
+          side = {
+            format: 'strata-backup/1',
+            id: backup,
+            conn: connId,
+            connName,
+            key,
+            bytes,
+            sha256: s.sha256,
+            rdbVersion: s.version,
+            keys: keysPerDb(s),
+            created,
+            durationMs: Math.round(performance.now() - t0),
+            kind: o.kind ?? 'manual',
+            schedule: o.schedule ?? null,
+            redisVersion: s.aux['redis-ver'] ?? null,
+          }
+          return { key: sidecarKey(key), data: Buffer.from(JSON.stringify(side, null, 2)) }
+        })
+        const done = side as Sidecar | null
+        if (!done) throw new Error('the transfer ended without a validated RDB')
         this.catalog.finish(backup, {
           status: 'good',
           bytes,
-          sha256,
-          rdbVersion: s.version,
-          keys: side.keys,
-          durationMs,
+          sha256: done.sha256,
+          rdbVersion: done.rdbVersion,
+          keys: done.keys,
+          durationMs: done.durationMs,
         })
         if (o.kind === 'safety')
           await this.prune(
@@ -462,10 +461,6 @@ export class BackupService {
       store.close()
     }
   }
-}
-
-async function* once(b: Buffer): AsyncGenerator<Buffer> {
-  yield b
 }
 
 async function readAll(r: NodeJS.ReadableStream): Promise<string> {

@@ -4,7 +4,7 @@
 // diskless, as `$EOF:<40-byte mark>` … `<mark>`; newlines it sends while preparing are skipped.
 // The payload comes out as an async iterable of blocks of shared memory (read straight into them
 // over plain TCP), read ahead of the consumer up to READ_AHEAD, with backpressure beyond it; blocks
-// the consumer gives back are read into again.
+// the consumer gives back are read into again, by this transfer or the next.
 
 import { connect as netConnect, type Socket } from 'node:net'
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls'
@@ -92,14 +92,18 @@ const BLOCK = 1 << 20
 
 /** Blocks given back, kept at most. */
 const SPARE_BLOCKS = 16
+/** How long blocks nothing took back stay kept for the next transfer. */
+const SPARE_MS = 60_000
 
 /**
- * The blocks of one transfer. Reusing them spares the allocation (a new SharedArrayBuffer is
+ * The blocks transfers read into. Reusing them spares the allocation (a new SharedArrayBuffer is
  * zeroed), the page faults of fresh memory and the collections that tens of MB of new external
- * memory per backup set off.
+ * memory per backup set off; they are kept for the next transfer for SPARE_MS, as the validation
+ * workers are, so that a backup after another does not pay for its blocks again.
  */
 class BlockPool {
   private readonly spare: Buffer[] = []
+  private timer: NodeJS.Timeout | null = null
 
   take(): Buffer {
     return this.spare.pop() ?? Buffer.from(new SharedArrayBuffer(BLOCK))
@@ -109,9 +113,17 @@ class BlockPool {
   giveBack(chunk: Buffer): void {
     const b = chunk.buffer
     if (!(b instanceof SharedArrayBuffer) || b.byteLength !== BLOCK || chunk.byteOffset + chunk.length !== BLOCK) return
-    if (this.spare.length < SPARE_BLOCKS) this.spare.push(Buffer.from(b))
+    if (this.spare.length >= SPARE_BLOCKS) return
+    this.spare.push(Buffer.from(b))
+    this.timer?.refresh()
+    this.timer ??= setTimeout(() => {
+      this.spare.length = 0
+      this.timer = null
+    }, SPARE_MS).unref()
   }
 }
+
+const pool = new BlockPool()
 
 /**
  * Plain TCP reads land straight in shared-memory blocks (net's `onread` with a buffer generator),
@@ -129,7 +141,7 @@ class BlockReads implements AsyncIterator<Buffer> {
   private error: Error | null = null
   private wake: (() => void) | null = null
 
-  constructor(private readonly pool: BlockPool) {
+  constructor() {
     this.block = pool.take()
   }
 
@@ -141,7 +153,7 @@ class BlockReads implements AsyncIterator<Buffer> {
     this.views.push(this.block.subarray(this.used, this.used + n))
     this.used += n
     if (this.used === BLOCK) {
-      this.block = this.pool.take()
+      this.block = pool.take()
       this.used = 0
     }
     this.queued += n
@@ -170,8 +182,20 @@ class BlockReads implements AsyncIterator<Buffer> {
 
   async next(): Promise<IteratorResult<Buffer>> {
     for (;;) {
-      const v = this.views.shift()
+      let v = this.views.shift()
       if (v) {
+        // Reads that piled up while the consumer was busy come out as one view where they follow
+        // each other in a block: one trip through the generators downstream instead of one each.
+        let n = 0
+        for (const w of this.views) {
+          if (w.buffer !== v.buffer || w.byteOffset !== v.byteOffset + v.length + n) break
+          n += w.length
+        }
+        if (n) {
+          let merged = 0
+          while (merged < n) merged += this.views.shift()!.length
+          v = Buffer.from(v.buffer, v.byteOffset, v.length + n)
+        }
         this.queued -= v.length
         if (this.paused && this.queued < READ_AHEAD / 2) {
           this.paused = false
@@ -187,7 +211,7 @@ class BlockReads implements AsyncIterator<Buffer> {
 }
 
 /** The socket and its reads: shared-memory views for plain TCP, the stream's own chunks for TLS. */
-function open(ep: SyncEndpoint, pool: BlockPool): Promise<{ sock: Socket; reads: AsyncIterator<Buffer> }> {
+function open(ep: SyncEndpoint): Promise<{ sock: Socket; reads: AsyncIterator<Buffer> }> {
   return new Promise((resolve, reject) => {
     if (ep.tls) {
       const where = { ...ep.tls, host: ep.host, port: ep.port, readableHighWaterMark: READ_AHEAD }
@@ -195,7 +219,7 @@ function open(ep: SyncEndpoint, pool: BlockPool): Promise<{ sock: Socket; reads:
       s.once('error', reject)
       return
     }
-    const reads = new BlockReads(pool)
+    const reads = new BlockReads()
     const s = netConnect(
       { host: ep.host, port: ep.port, onread: { buffer: reads.target, callback: reads.landed } },
       () => resolve({ sock: s, reads }),
@@ -210,7 +234,7 @@ function open(ep: SyncEndpoint, pool: BlockPool): Promise<{ sock: Socket; reads:
  * are joined back without a copy; other chunks (TLS, or pieces joined while looking for the end
  * mark) are copied into fresh blocks.
  */
-async function* blocks(src: AsyncIterable<Buffer>, pool: BlockPool): AsyncGenerator<Buffer> {
+async function* blocks(src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   let run: Buffer | null = null
   let copied: { block: Buffer; used: number } | null = null
   for await (const c of src) {
@@ -252,31 +276,32 @@ async function* blocks(src: AsyncIterable<Buffer>, pool: BlockPool): AsyncGenera
 
 /** Opens the transfer; the returned chunks end exactly at the RDB's last byte. */
 export async function openRdbTransfer(ep: SyncEndpoint, o: SyncOptions = {}): Promise<RdbTransfer> {
-  const pool = new BlockPool()
-  const { sock, reads } = await open(ep, pool)
+  const { sock, reads } = await open(ep)
   sock.setNoDelay(true)
   sock.setTimeout(o.idleTimeoutMs ?? 60_000, () => sock.destroy(new Error('the server stopped sending (timeout)')))
   const onAbort = () => sock.destroy(new Error('cancelled'))
   o.signal?.addEventListener('abort', onAbort, { once: true })
   const reader = new Reader(reads)
-  const ask = async (...args: string[]) => {
-    sock.write(command(...args))
-    return reader.line()
-  }
   const fail = (e: unknown): never => {
     sock.destroy()
     o.signal?.removeEventListener('abort', onAbort)
     throw e
   }
   try {
+    // The whole handshake goes in one write and its replies are read in order: one round trip
+    // instead of one per command (a refused AUTH makes the rest fail too, and is reported).
+    const handshake: string[][] = []
+    if (ep.password) handshake.push(['AUTH', ...(ep.username ? [ep.username] : []), ep.password])
+    if (o.capaEof !== false) handshake.push(['REPLCONF', 'capa', 'eof'])
+    handshake.push(['REPLCONF', 'rdb-only', '1'], ['PSYNC', '?', '-1'])
+    sock.write(handshake.map((args) => command(...args)).join(''))
     if (ep.password) {
-      const r = await ask('AUTH', ...(ep.username ? [ep.username] : []), ep.password)
+      const r = await reader.line()
       if (!r.startsWith('+')) throw new Error(`Authentication failed: ${r.slice(1)}`)
     }
-    // Older servers refuse these; the transfer then simply comes in the `$<len>` form.
-    if (o.capaEof !== false) await ask('REPLCONF', 'capa', 'eof')
-    await ask('REPLCONF', 'rdb-only', '1')
-    let reply = await ask('PSYNC', '?', '-1')
+    // Older servers refuse the REPLCONFs; the transfer then simply comes in the `$<len>` form.
+    for (let i = ep.password ? 2 : 1; i < handshake.length; i++) await reader.line()
+    let reply = await reader.line()
     if (reply.startsWith('-')) {
       if (/NOAUTH|NOPERM/i.test(reply)) throw new Error(reply.slice(1))
       sock.write(command('SYNC'))
@@ -291,7 +316,7 @@ export async function openRdbTransfer(ep: SyncEndpoint, o: SyncOptions = {}): Pr
     if (mark && mark.length !== EOF_MARK) throw new Error('Malformed $EOF mark from the server')
     const size = eof ? null : Number(reply.slice(1))
     if (!eof && (!Number.isSafeInteger(size) || size! < 0)) throw new Error(`Bad payload length ${reply}`)
-    const chunks = blocks(eof ? untilMark(reader.rest(), mark!) : exactly(reader.rest(), size!), pool)
+    const chunks = blocks(eof ? untilMark(reader.rest(), mark!) : exactly(reader.rest(), size!))
     async function* guarded(): AsyncGenerator<Buffer> {
       try {
         yield* chunks
@@ -321,32 +346,25 @@ async function* exactly(src: AsyncGenerator<Buffer>, size: number): AsyncGenerat
 }
 
 /**
- * Diskless form: everything before the mark. The views holding the last EOF_MARK - 1 bytes, which
- * could still be the start of the mark, are held back until the next chunk shows whether they
- * are; every piece passes through uncopied, however small the reads (a server relaying its RDB
- * through a pipe sends some of a few bytes), so the blocks downstream stay whole. Only the bytes
- * around each chunk boundary are joined, to look for a mark straddling it.
+ * Diskless form: everything before the mark. As redis-cli and Redis's replicas do, the mark is
+ * looked for at the end of what has arrived after each read (the server sends nothing after it
+ * until the replica answers, and an rdb-only transfer ends with it), not searched for through the
+ * payload. The views holding the last EOF_MARK - 1 bytes, which could still be the start of the
+ * mark, are held back until the next chunk shows whether they are; every piece passes through
+ * uncopied, however small the reads (a server relaying its RDB through a pipe sends some of a few
+ * bytes), so the blocks downstream stay whole.
  */
 async function* untilMark(src: AsyncGenerator<Buffer>, mark: Buffer): AsyncGenerator<Buffer> {
   const keep = EOF_MARK - 1
   const held: Buffer[] = []
   let heldBytes = 0
   for await (const c of src) {
-    const tail = lastBytes(held, keep)
-    const e = Buffer.concat([tail, c.subarray(0, keep)]).indexOf(mark)
-    if (e >= 0) {
-      // The mark starts in the held bytes (it is longer than the part of c looked at).
-      yield* firstBytes(held, heldBytes - tail.length + e)
-      return
-    }
-    const at = c.indexOf(mark)
-    if (at >= 0) {
-      yield* held
-      if (at > 0) yield c.subarray(0, at)
-      return
-    }
     held.push(c)
     heldBytes += c.length
+    if (heldBytes >= EOF_MARK && endsWith(held, mark)) {
+      yield* firstBytes(held, heldBytes - EOF_MARK)
+      return
+    }
     while (heldBytes - held[0].length >= keep) {
       heldBytes -= held[0].length
       yield held.shift()!
@@ -355,15 +373,16 @@ async function* untilMark(src: AsyncGenerator<Buffer>, mark: Buffer): AsyncGener
   throw new Error('the transfer ended before its end mark')
 }
 
-/** The last n bytes of the views (fewer when they hold fewer), joined. */
-function lastBytes(views: Buffer[], n: number): Buffer {
-  const parts: Buffer[] = []
-  for (let i = views.length - 1; i >= 0 && n > 0; i--) {
+/** Whether the views, joined, end with `tail` (they hold at least its length). */
+function endsWith(views: Buffer[], tail: Buffer): boolean {
+  let left = tail.length
+  for (let i = views.length - 1; i >= 0 && left > 0; i--) {
     const v = views[i]
-    parts.unshift(v.subarray(Math.max(0, v.length - n)))
-    n -= v.length
+    const n = Math.min(left, v.length)
+    if (v.compare(tail, left - n, left, v.length - n, v.length) !== 0) return false
+    left -= n
   }
-  return Buffer.concat(parts)
+  return left === 0
 }
 
 /** The views cut to their first n bytes. */

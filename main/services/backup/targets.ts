@@ -41,11 +41,22 @@ export interface S3TargetConfig {
 
 export type TargetConfig = LocalTargetConfig | S3TargetConfig
 
+/** A small object stored along with a large one (a backup's sidecar). */
+export interface Companion {
+  key: string
+  data: Buffer
+}
+
 export interface TargetStore {
   /** Checks that the target is reachable and writable; returns a short description. */
   test(): Promise<string>
-  /** Stores body under key, visible only when complete; nothing stays behind on failure. */
-  write(key: string, body: AsyncIterable<Buffer>, signal?: AbortSignal): Promise<void>
+  /**
+   * Stores body under key, visible only when complete; nothing stays behind on failure. With
+   * `companion`, the small object it makes once body is consumed (and found good by the caller,
+   * who may throw there) is stored too, visible right after the main one; a failure of either
+   * leaves neither.
+   */
+  write(key: string, body: AsyncIterable<Buffer>, signal?: AbortSignal, companion?: () => Companion): Promise<void>
   /** True when write() is done with a chunk of body once it asks for the next one. */
   readonly releasesChunks: boolean
   read(key: string): Promise<Readable>
@@ -60,6 +71,25 @@ const toSlash = (p: string) => p.split(sep).join('/')
 
 /** Bytes a local target writes between background flushes. */
 const SYNC_EVERY = 8 << 20
+
+const partialName = (path: string) => `${path}.partial-${randomBytes(4).toString('hex')}`
+
+/** Writes a small file and flushes it (its folder exists). */
+async function writeDurably(path: string, data: Buffer): Promise<void> {
+  await mkdir(dirname(path), { recursive: true })
+  const fh = await open(path, 'w')
+  try {
+    await fh.write(data)
+    await fh.sync()
+  } finally {
+    await fh.close()
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r')
+  await fh.sync().finally(() => fh.close())
+}
 
 class LocalTarget implements TargetStore {
   readonly releasesChunks = true
@@ -81,14 +111,21 @@ class LocalTarget implements TargetStore {
     return `Folder ${this.root} is writable`
   }
 
-  async write(key: string, body: AsyncIterable<Buffer>, signal?: AbortSignal): Promise<void> {
+  async write(
+    key: string,
+    body: AsyncIterable<Buffer>,
+    signal?: AbortSignal,
+    companion?: () => Companion,
+  ): Promise<void> {
     const final = this.path(key)
     await mkdir(dirname(final), { recursive: true })
-    const tmp = `${final}.partial-${randomBytes(4).toString('hex')}`
+    const tmp = partialName(final)
     const fh = await open(tmp, 'w')
     // Written data is flushed every SYNC_EVERY bytes while the rest still arrives (as Redis's
     // rdb-save-incremental-fsync), so the final fsync has only the last part to wait for.
     let syncing: Promise<void> = Promise.resolve()
+    let side: { final: string; tmp: string; written: Promise<void> } | null = null
+    const renamed: string[] = []
     try {
       let unsynced = 0
       for await (const chunk of body) {
@@ -103,16 +140,31 @@ class LocalTarget implements TargetStore {
           unsynced = 0
         }
       }
+      // The companion is written and flushed while the last of the body is, and both are
+      // renamed into place before one flush of their folder.
+      const c = companion?.()
+      if (c) {
+        const at = this.path(c.key)
+        const tmpSide = partialName(at)
+        side = { final: at, tmp: tmpSide, written: writeDurably(tmpSide, c.data) }
+        side.written.catch(() => {})
+      }
       await syncing
       await fh.sync()
       await fh.close()
+      await side?.written
       await rename(tmp, final)
-      const dir = await open(dirname(final), 'r')
-      await dir.sync().finally(() => dir.close())
+      renamed.push(final)
+      if (side) {
+        await rename(side.tmp, side.final)
+        renamed.push(side.final)
+      }
+      for (const d of new Set(renamed.map((p) => dirname(p)))) await syncDir(d)
     } catch (e) {
       await syncing.catch(() => {})
       await fh.close().catch(() => {})
-      await unlink(tmp).catch(() => {})
+      await side?.written.catch(() => {})
+      for (const p of [tmp, ...(side ? [side.tmp] : []), ...renamed]) await unlink(p).catch(() => {})
       throw e
     }
   }
@@ -195,7 +247,12 @@ class S3Target implements TargetStore {
     return `Bucket ${this.cfg.bucket} is writable`
   }
 
-  async write(key: string, body: AsyncIterable<Buffer>, signal?: AbortSignal): Promise<void> {
+  async write(
+    key: string,
+    body: AsyncIterable<Buffer>,
+    signal?: AbortSignal,
+    companion?: () => Companion,
+  ): Promise<void> {
     const abortController = new AbortController()
     const onAbort = () => abortController.abort()
     signal?.addEventListener('abort', onAbort, { once: true })
@@ -211,6 +268,16 @@ class S3Target implements TargetStore {
       await upload.done()
     } finally {
       signal?.removeEventListener('abort', onAbort)
+    }
+    if (!companion) return
+    try {
+      const c = companion()
+      await this.s3.send(new PutObjectCommand({ Bucket: this.cfg.bucket, Key: this.prefix + c.key, Body: c.data }), {
+        abortSignal: signal,
+      })
+    } catch (e) {
+      await this.delete([key]).catch(() => {})
+      throw e
     }
   }
 

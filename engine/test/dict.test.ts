@@ -77,4 +77,46 @@ describe('Dict', () => {
     expect([...seen].every((s) => d.expires[s] > 0)).toBe(true)
     expect(seen.size).toBe(38)
   })
+
+  it('samples occupied slots from the index, about uniformly, with the bucket that unindexes each without a hash', () => {
+    const d = new Dict()
+    const n = 2000
+    for (let i = 0; i < n; i++) d.insert(`key:${i}`, 'v', 0)
+    // Deletions leave tombstones, which are never sampled.
+    for (let i = 0; i < n; i += 4) d.removeSlot(d.slotOf(`key:${i}`))
+    const slots = new Int32Array(5)
+    const buckets = new Int32Array(5)
+    const hits = new Map<string, number>()
+    const rounds = 20_000
+    for (let r = 0; r < rounds; r++) {
+      expect(d.sampleSlots(slots, buckets, 5)).toBe(5)
+      expect(new Set(slots).size).toBe(5)
+      for (const s of slots) {
+        const key = d.keys[s] as string
+        expect(d.slotOf(key)).toBe(s)
+        hits.set(key, (hits.get(key) ?? 0) + 1)
+      }
+    }
+    // Every live key is drawn, none far from its share. As with Redis's dictGetSomeKeys, a key is
+    // drawn in proportion to the buckets spanned by it and the samples before it (at least 5, about
+    // 5 / load on average), a bias of position in the index that owes nothing to the key's age.
+    expect(hits.size).toBe(d.size)
+    const share = (rounds * 5) / d.size
+    for (const count of hits.values()) expect(count).toBeGreaterThan(share / 10)
+    for (const count of hits.values()) expect(count).toBeLessThan(share * 5)
+    // A sampled bucket unindexes its slot directly; a stale one is ignored.
+    d.sampleSlots(slots, buckets, 2)
+    const [a, b] = [d.keys[slots[0]] as string, d.keys[slots[1]] as string]
+    d.removeSlot(slots[0], buckets[0])
+    d.removeSlot(slots[1], buckets[0])
+    expect(d.slotOf(a)).toBe(-1)
+    expect(d.slotOf(b)).toBe(-1)
+    expect(d.size).toBe(n - n / 4 - 2)
+    // Fewer keys than samples: each one once.
+    const small = new Dict()
+    for (let i = 0; i < 3; i++) small.insert(`s${i}`, 'v', 0)
+    expect(small.sampleSlots(slots, buckets, 5)).toBe(3)
+    expect(new Set(slots.subarray(0, 3))).toEqual(new Set([0, 1, 2]))
+    expect(new Dict().sampleSlots(slots, buckets, 5)).toBe(0)
+  })
 })

@@ -238,6 +238,50 @@ describe('runtime configuration', () => {
   })
 })
 
+describe('clients in used_memory', () => {
+  /** Resolves at the server's next cron (which re-measures the clients' buffers). */
+  function nextCron(): Promise<void> {
+    const hooks = (t as TestServer).srv.hooks.cron
+    return new Promise((resolve) => {
+      const once = (): void => {
+        hooks.splice(hooks.indexOf(once), 1)
+        resolve()
+      }
+      hooks.push(once)
+    })
+  }
+
+  it('counts a client from the moment it connects, so the next write evicts room for it', async () => {
+    // One cron a second: the clients connect and the keys are written between two of them.
+    t = await startServer(['--maxmemory-policy', 'allkeys-lru', '--hz', '1'])
+    const c = await RawClient.connect(t.port)
+    await nextCron()
+    const max = (await usedMemory(c)) + 300_000
+    expect(await c.call('CONFIG', 'SET', 'maxmemory', String(max))).toBe('OK')
+    const others = await Promise.all(range(0, 20).map(() => RawClient.connect((t as TestServer).port)))
+    for (const o of others) expect(await o.call('PING')).toBe('PONG')
+    await pipeline(
+      c,
+      range(0, 400).map((i) => ['SET', `key:${i}`, VALUE]),
+    )
+    expect(Number((await infoFields(c, 'stats')).evicted_keys)).toBeGreaterThan(100)
+    // What the cron measures afresh must not take used_memory past what the last write evicted to
+    // (the 20 clients' own 80 KB went over it when only cron counted them).
+    await nextCron()
+    expect(await usedMemory(c)).toBeLessThanOrEqual(max + 1100)
+    // A client that goes stops counting as soon as the server sees it close, not at the next cron.
+    const used = await usedMemory(c)
+    for (const o of others) o.close()
+    let after = used
+    for (let i = 0; i < 500 && after > used - 20 * 4096; i++) {
+      await sleep(10)
+      after = await usedMemory(c)
+    }
+    expect(after).toBe(used - 20 * 4096)
+    c.close()
+  })
+})
+
 describe('approximated LRU and LFU keep the keys in use', () => {
   // Room for about 1,000 keys: 900 fit with space left for the pipelines' buffers, 400 more do not.
   const ROOM_FOR_1000 = 1_150_000

@@ -132,8 +132,11 @@ export class Evictor {
   private exceededSince = 0
   /** total_eviction_exceeded_time, ms, of the periods already over. */
   private exceededTotalMs = 0
-  /** Clients' buffers, measured by cron (a per-command walk over every client would cost too much). */
-  clientsMemory = 0
+  /**
+   * Clients' buffers (replies not yet written, input not yet parsed), measured by cron: a walk over
+   * every client per command would cost too much, and between loop turns they are mostly empty.
+   */
+  private clientBuffers = 0
   private samples = 5
   /** The slots one populate() samples, their index buckets, and their fields (or expiries). */
   private sampled = new Int32Array(5)
@@ -196,14 +199,24 @@ export class Evictor {
 
   /** used_memory and its parts (measures the writes of this loop turn first). */
   memory(): MemoryBreakdown {
-    return memoryBreakdown(this.srv, this.clientsMemory)
+    return memoryBreakdown(this.srv, this.clientsMemory())
+  }
+
+  /**
+   * The clients' share of used_memory: each connected client's own objects, counted from the
+   * moment it connects to the moment it goes (a client that connected since the last cron must
+   * count before the next write, as Redis's allocator counts it at accept), plus their buffers as
+   * cron last measured them.
+   */
+  private clientsMemory(): number {
+    return this.srv.clients.size * CLIENT_BASE_BYTES + this.clientBuffers
   }
 
   /** used_memory alone, in O(1) (measures the writes of this loop turn first). */
   usedMemory(): number {
     const totals = this.srv.keyspace.memory
     totals.settle()
-    return totals.dataset + totals.tables + this.clientsMemory + this.srv.baselineMemory
+    return totals.dataset + totals.tables + this.clientsMemory() + this.srv.baselineMemory
   }
 
   /** INFO stats current_eviction_exceeded_time and total_eviction_exceeded_time, ms. */
@@ -214,9 +227,9 @@ export class Evictor {
   }
 
   private cron(): void {
-    let clients = 0
-    for (const c of this.srv.clients.values()) clients += clientBytes(c.out.length, c.parser.pendingBytes)
-    this.clientsMemory = clients
+    let buffers = 0
+    for (const c of this.srv.clients.values()) buffers += c.out.length + c.parser.pendingBytes
+    this.clientBuffers = buffers
     const used = this.usedMemory()
     if (used > this.srv.peakMemory) this.srv.peakMemory = used
     this.continueRunning()
@@ -441,10 +454,7 @@ export class Evictor {
   }
 }
 
-/** A client's share of used_memory: its buffers plus the Client, socket and parser objects. */
-function clientBytes(out: number, pendingIn: number): number {
-  return CLIENT_BASE_BYTES + out + pendingIn
-}
+/** A client's own share of used_memory besides its buffers: the Client, socket and parser objects. */
 const CLIENT_BASE_BYTES = 4096
 
 const evictors = new WeakMap<Server, Evictor>()

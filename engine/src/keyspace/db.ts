@@ -3,7 +3,7 @@
 
 import { Dict } from './dict.js'
 import type { Value } from '../types/value.js'
-import { keyBytes } from './accounting.js'
+import type { MemoryTotals } from './accounting.js'
 
 /** What the keyspace needs from the server around it: time, stats, notifications, propagation. */
 export interface KeyspaceContext {
@@ -29,7 +29,11 @@ export class Db {
   constructor(
     readonly id: number,
     private readonly ctx: KeyspaceContext,
-  ) {}
+    /** The memory totals of the keyspace this db belongs to: its table is counted there. */
+    readonly totals: MemoryTotals,
+  ) {
+    totals.attach(this.dict)
+  }
 
   get size(): number {
     return this.dict.size
@@ -142,30 +146,6 @@ export class Db {
     this.dict.touch(slot)
   }
 
-  /**
-   * Measures the slots written since the last call (a collection's size is known only once the
-   * command that looked it up for writing is done with it). O(1) per write: values keep running
-   * size estimates. The server calls this from cron and before it reads used_memory.
-   */
-  settleMemory(): void {
-    const d = this.dict
-    const t = d.touched
-    if (t.length === 0 && !d.touchedAll) return
-    if (d.touchedAll) {
-      d.touchedAll = false
-      for (let slot = 0; slot < d.slotEnd; slot++) this.measure(slot)
-    } else {
-      for (let i = 0; i < t.length; i++) this.measure(t[i])
-    }
-    t.length = 0
-  }
-
-  private measure(slot: number): void {
-    const d = this.dict
-    const key = d.keys[slot]
-    if (key !== undefined) d.setMem(slot, keyBytes(key, d.vals[slot] as Value))
-  }
-
   /** Deletes key if present (live or expired). Returns true if a live key was deleted. */
   delete(key: string): boolean {
     const slot = this.find(key)
@@ -176,11 +156,11 @@ export class Db {
     return true
   }
 
-  /** Deletes the key in slot whatever its TTL (eviction: the caller counts and propagates it). */
-  removeAt(slot: number): void {
+  /** Deletes the key in slot whatever its TTL (eviction: the caller counts and propagates it; see Dict.removeSlot for bucket). */
+  removeAt(slot: number, bucket = -1): void {
     const key = this.dict.keys[slot] as string
     this.dict.willWrite(slot)
-    this.dict.removeSlot(slot)
+    this.dict.removeSlot(slot, bucket)
     this.ctx.keyModified(this, key)
   }
 
@@ -213,10 +193,22 @@ export class Db {
     return true
   }
 
-  /** Replaces the whole table (FLUSHDB, SWAPDB): a running snapshot keeps the old Dict object. */
+  /**
+   * Replaces the whole table (FLUSHDB, a load): a running snapshot keeps the old Dict object, which
+   * no longer counts in used_memory.
+   */
   replaceDict(d: Dict): Dict {
     const old = this.dict
+    this.totals.detach(old)
+    this.totals.attach(d)
     this.dict = d
     return old
+  }
+
+  /** SWAPDB: the two dbs exchange their tables, which both stay in the keyspace's totals. */
+  swapDict(other: Db): void {
+    const d = this.dict
+    this.dict = other.dict
+    other.dict = d
   }
 }

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto'
 
 import type { Value } from '../types/value.js'
+import type { MemoryTotals } from './accounting.js'
 
 /** Per-slot flag: the string value uses the `raw` encoding (grown by APPEND/SETRANGE/SETBIT). */
 export const FLAG_RAW = 1
@@ -46,6 +47,8 @@ const EMPTY = 0
 const TOMBSTONE = -1
 /** Writes remembered one by one between two measurements (the server measures every loop turn). */
 const TOUCHED_MAX = 65536
+/** Buckets sampleSlots walks per sample wanted before it falls back to random slots. */
+const SAMPLE_STEPS = 16
 
 export class Dict {
   /** Hash index: slot + 1 per bucket, EMPTY or TOMBSTONE; linear probing, power-of-two size. */
@@ -61,13 +64,19 @@ export class Dict {
   flags = new Uint8Array(16)
   /**
    * Memory accounting (DESIGN.md §3): each slot's estimated bytes, their running sum, and the slots
-   * written since they were last measured (Db.settleMemory measures them once the write is done).
+   * written since they were last measured, the first touchedCount entries of touched (MemoryTotals
+   * measures them once the write is done; a count, as truncating the array costs a runtime call).
    */
   mem = new Uint32Array(16)
   memTotal = 0
   touched: number[] = []
+  touchedCount = 0
   /** More writes than TOUCHED_MAX went unmeasured (a bulk load): the next settle measures every slot. */
   touchedAll = false
+  /** The keyspace totals this table is part of (MemoryTotals.attach), which follow memTotal and the overhead. */
+  totals: MemoryTotals | null = null
+  /** overheadBytes(), kept up to date by every change of the figures it is made of. */
+  private overhead = 0
   /**
    * Dense list of slots that carry a TTL, and each slot's position in it. Both grow only once keys
    * get TTLs, so a dataset without expiries pays nothing for them.
@@ -82,6 +91,10 @@ export class Dict {
   /** Running average TTL (ms) of sampled keys, kept by the active expire cycle (INFO avg_ttl). */
   avgTtl = 0
   hooks: DictHooks | null = null
+
+  constructor() {
+    this.resized()
+  }
 
   get size(): number {
     return this.count
@@ -114,8 +127,14 @@ export class Dict {
     return i
   }
 
-  private indexRemove(key: string, slot: number): void {
+  /** Unindexes slot; bucket, when it is where the slot is indexed, spares hashing its key. */
+  private indexRemove(key: string, slot: number, bucket: number): void {
     const table = this.table
+    if (bucket >= 0 && table[bucket] === slot + 1) {
+      table[bucket] = TOMBSTONE
+      this.count--
+      return
+    }
     const mask = this.mask
     let i = hashKey(key) & mask
     while (table[i] !== slot + 1) i = (i + 1) & mask
@@ -152,6 +171,7 @@ export class Dict {
     this.table = table
     this.mask = mask
     this.filled = this.count
+    this.resized()
   }
 
   /** Runs the pre-write hook for a slot about to change (value, ttl, deletion). */
@@ -201,28 +221,38 @@ export class Dict {
     this.flags[slot] = 0
     this.expires[slot] = 0
     this.touch(slot)
+    this.resized()
     if (this.hooks !== null) this.hooks.afterInsert(this, slot)
     return slot
   }
 
-  /** Removes the key in slot (caller ran willWrite). */
-  removeSlot(slot: number): void {
+  /**
+   * Removes the key in slot (caller ran willWrite). `bucket` is where sampleSlots found it, if it
+   * did: eviction then never reads the key's bytes (a cache miss) to hash them.
+   */
+  removeSlot(slot: number, bucket = -1): void {
     const key = this.keys[slot] as string
-    this.indexRemove(key, slot)
+    this.indexRemove(key, slot, bucket)
     if (this.expires[slot] !== 0) this.unlinkVolatile(slot)
     this.keys[slot] = undefined
     this.vals[slot] = undefined
     this.expires[slot] = 0
     this.flags[slot] = 0
-    this.memTotal -= this.mem[slot]
-    this.mem[slot] = 0
+    this.setMem(slot, 0)
     this.free.push(slot)
+    this.resized()
   }
 
   setExpire(slot: number, when: number): void {
     if (this.expires[slot] === 0) {
-      if (this.volPos.length < this.capacity) this.volPos = grown(this.volPos, this.capacity)
-      if (this.volCount === this.volatile.length) this.volatile = grown(this.volatile, this.volatile.length * 2)
+      if (this.volPos.length < this.capacity) {
+        this.volPos = grown(this.volPos, this.capacity)
+        this.resized()
+      }
+      if (this.volCount === this.volatile.length) {
+        this.volatile = grown(this.volatile, this.volatile.length * 2)
+        this.resized()
+      }
       this.volatile[this.volCount] = slot
       this.volPos[slot] = this.volCount++
     }
@@ -258,6 +288,39 @@ export class Dict {
     return -1
   }
 
+  /**
+   * Fills slots with n occupied slots read from consecutive buckets of the index, from a random
+   * one on (Redis's dictGetSomeKeys), and buckets with where each is indexed: a key's bucket is as
+   * random as its hash, so the samples are as independent as random slots, yet one cache line of
+   * the index yields several, without reading the keys. A sparse index is walked for at most
+   * SAMPLE_STEPS buckets per sample, then random slots (bucket −1) make up the rest. Returns how
+   * many slots it stored: fewer than n only when the table holds fewer keys (then all of them).
+   */
+  sampleSlots(slots: Int32Array, buckets: Int32Array, n: number): number {
+    if (this.count === 0) return 0
+    const table = this.table
+    const mask = this.mask
+    const steps = Math.min(n * SAMPLE_STEPS, mask + 1)
+    let i = Math.floor(Math.random() * (mask + 1))
+    let found = 0
+    for (let step = 0; step < steps && found < n; step++) {
+      const e = table[i]
+      if (e > 0) {
+        slots[found] = e - 1
+        buckets[found++] = i
+      }
+      i = (i + 1) & mask
+    }
+    // A walk of the whole index found every key: repeating some would add nothing.
+    if (steps <= mask) {
+      while (found < n) {
+        slots[found] = this.randomSlot()
+        buckets[found++] = -1
+      }
+    }
+    return found
+  }
+
   /** A uniformly random slot among those with a TTL, or -1. */
   randomVolatileSlot(rand: () => number = Math.random): number {
     if (this.volCount === 0) return -1
@@ -284,29 +347,50 @@ export class Dict {
     mem.set(this.mem)
     this.mem = mem
     this.capacity = cap
+    this.resized()
   }
 
   /** Notes that slot's value was written and must be measured again. */
   touch(slot: number): void {
-    if (this.touched.length < TOUCHED_MAX) this.touched.push(slot)
-    else this.touchedAll = true
+    const n = this.touchedCount
+    if (n === 0 && !this.touchedAll && this.totals !== null) this.totals.pending.push(this)
+    if (n < TOUCHED_MAX) {
+      this.touched[n] = slot
+      this.touchedCount = n + 1
+    } else {
+      this.touchedAll = true
+    }
   }
 
-  /** Records a slot's measured size, keeping the running sum. */
+  /** Records a slot's measured size, keeping the running sums. */
   setMem(slot: number, bytes: number): void {
-    this.memTotal += bytes - this.mem[slot]
+    const delta = bytes - this.mem[slot]
+    this.memTotal += delta
+    if (this.totals !== null) this.totals.dataset += delta
     this.mem[slot] = bytes
   }
 
   /**
-   * The table's own bytes besides the keys and values, in O(1): the typed arrays (index, 17 bytes
-   * per slot, the TTL list), counted twice because the allocator keeps the previous, halved
-   * generations each growth copied from (measured: RSS of 1 M string keys); the keys and values
-   * arrays at a quarter of growth slack; the free list.
+   * One of the figures overheadBytes() is made of changed. The table's own bytes besides the keys
+   * and values: the typed arrays (index, 17 bytes per slot, the TTL list), counted twice because
+   * the allocator keeps the previous, halved generations each growth copied from (measured: RSS of
+   * 1 M string keys); the keys and values arrays at a quarter of growth slack; the free list.
    */
-  overheadBytes(): number {
+  private resized(): void {
+    const overhead = this.computedOverhead()
+    if (this.totals !== null) this.totals.tables += overhead - this.overhead
+    this.overhead = overhead
+  }
+
+  /** overheadBytes() computed afresh from the arrays' sizes. */
+  computedOverhead(): number {
     const typed = this.table.length * 4 + this.capacity * 17 + this.volatile.length * 4 + this.volPos.length * 4
     return 2 * typed + this.slotEnd * 20 + this.free.length * 8
+  }
+
+  /** The table's own bytes besides the keys and values (see resized()). */
+  overheadBytes(): number {
+    return this.overhead
   }
 
   /** Iterates occupied slots in slot order. */

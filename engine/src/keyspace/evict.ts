@@ -106,8 +106,9 @@ interface PoolEntry {
    */
   score: number
   db: number
-  /** Where the key was, and the field (LRU/LFU) or expiry (TTL) it was scored by. */
+  /** Where the key was (and its index bucket when sampled from the index, else −1), and the field (LRU/LFU) or expiry (TTL) it was scored by. */
   slot: number
+  bucket: number
   seen: number
 }
 
@@ -120,6 +121,7 @@ export class Evictor {
     score: 0,
     db: 0,
     slot: 0,
+    bucket: -1,
     seen: 0,
   }))
   /** Round-robin db cursor of the random policies. */
@@ -130,16 +132,24 @@ export class Evictor {
   private exceededSince = 0
   /** total_eviction_exceeded_time, ms, of the periods already over. */
   private exceededTotalMs = 0
-  /** Clients' buffers, measured by cron (a per-command walk over every client would cost too much). */
-  clientsMemory = 0
+  /**
+   * Clients' buffers (replies not yet written, input not yet parsed), measured by cron: a walk over
+   * every client per command would cost too much, and between loop turns they are mostly empty.
+   */
+  private clientBuffers = 0
   private samples = 5
+  /** The slots one populate() samples, their index buckets, and their fields (or expiries). */
+  private sampled = new Int32Array(5)
+  private sampledBuckets = new Int32Array(5)
+  private sampledSeen = new Float64Array(5)
   /** The policy, parsed: which keys are candidates and how they are scored. */
   private allkeys = false
   private scoring: 'lru' | 'lfu' | 'ttl' | 'random' | 'none' = 'none'
   /** How evictions are propagated: UNLINK with lazyfree-lazy-eviction, else DEL. */
   private delCommand = 'DEL'
-  /** The db of the key the last pick returned. */
+  /** The db of the key the last pick returned, and its index bucket if known (else −1). */
   private victimDb: Db | null = null
+  private victimBucket = -1
   private tenacityUs = 500
   private decayTime = 1
   private logFactor = 10
@@ -154,6 +164,11 @@ export class Evictor {
     const cfg = srv.config
     const read = (): void => {
       this.samples = cfg.getInt('maxmemory-samples')
+      if (this.sampled.length !== this.samples) {
+        this.sampled = new Int32Array(this.samples)
+        this.sampledBuckets = new Int32Array(this.samples)
+        this.sampledSeen = new Float64Array(this.samples)
+      }
       this.tenacityUs = evictionTimeLimitUs(cfg.getInt('maxmemory-eviction-tenacity'))
       this.decayTime = cfg.getInt('lfu-decay-time')
       this.logFactor = cfg.getInt('lfu-log-factor')
@@ -184,7 +199,24 @@ export class Evictor {
 
   /** used_memory and its parts (measures the writes of this loop turn first). */
   memory(): MemoryBreakdown {
-    return memoryBreakdown(this.srv, this.clientsMemory)
+    return memoryBreakdown(this.srv, this.clientsMemory())
+  }
+
+  /**
+   * The clients' share of used_memory: each connected client's own objects, counted from the
+   * moment it connects to the moment it goes (a client that connected since the last cron must
+   * count before the next write, as Redis's allocator counts it at accept), plus their buffers as
+   * cron last measured them.
+   */
+  private clientsMemory(): number {
+    return this.srv.clients.size * CLIENT_BASE_BYTES + this.clientBuffers
+  }
+
+  /** used_memory alone, in O(1) (measures the writes of this loop turn first). */
+  usedMemory(): number {
+    const totals = this.srv.keyspace.memory
+    totals.settle()
+    return totals.dataset + totals.tables + this.clientsMemory() + this.srv.baselineMemory
   }
 
   /** INFO stats current_eviction_exceeded_time and total_eviction_exceeded_time, ms. */
@@ -195,10 +227,10 @@ export class Evictor {
   }
 
   private cron(): void {
-    let clients = 0
-    for (const c of this.srv.clients.values()) clients += clientBytes(c.out.length, c.parser.pendingBytes)
-    this.clientsMemory = clients
-    const used = this.memory().total
+    let buffers = 0
+    for (const c of this.srv.clients.values()) buffers += c.out.length + c.parser.pendingBytes
+    this.clientBuffers = buffers
+    const used = this.usedMemory()
     if (used > this.srv.peakMemory) this.srv.peakMemory = used
     this.continueRunning()
     this.syncStats()
@@ -211,7 +243,7 @@ export class Evictor {
 
   /** updateMaxmemory: warn when the new limit is below what is used, then evict down to it. */
   private maxmemoryLowered(): void {
-    const used = this.memory().total
+    const used = this.usedMemory()
     if (used > this.srv.maxmemory) {
       this.srv.log.warning(
         `WARNING: the new maxmemory value set via CONFIG SET (${this.srv.maxmemory}) is smaller than the current memory usage (${used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.`,
@@ -246,8 +278,7 @@ export class Evictor {
     const max = srv.maxmemory
     // Nothing is evicted while loading or while clients are paused (isPausedActionsWithUpdate).
     if (max === 0 || srv.expiryPaused()) return EVICT_OK
-    let used = this.memory().total
-    if (used <= max) return EVICT_OK
+    if (this.usedMemory() <= max) return EVICT_OK
     if (this.scoring === 'none') return EVICT_FAIL
     const limitMs = this.tenacityUs / 1000
     // The time budget runs from the first key freed: most commands need only that one, and a clock
@@ -257,23 +288,18 @@ export class Evictor {
     for (;;) {
       const slot = this.scoring === 'random' ? this.pickRandom() : this.pickFromPool()
       if (slot < 0) return EVICT_FAIL
-      const db = this.victimDb as Db
-      const d = db.dict
-      // memory() above measured every slot, so what the table holds less is what the eviction freed.
-      const held = d.memTotal + d.overheadBytes()
-      this.evictKey(db, slot)
-      used -= held - d.memTotal - d.overheadBytes()
-      if (used <= max) return EVICT_OK
+      this.evictKey(this.victimDb as Db, slot, this.victimBucket)
+      if (this.usedMemory() <= max) return EVICT_OK
       if (++keysFreed === 1) start = performance.now()
       else if (keysFreed % CHECK_EVERY === 0 && performance.now() - start > limitMs) return EVICT_RUNNING
     }
   }
 
   /** deleteEvictedKeyAndPropagate: delete through the Db choke point, count, notify, propagate. */
-  private evictKey(db: Db, slot: number): void {
+  private evictKey(db: Db, slot: number, bucket: number): void {
     const srv = this.srv
     const key = db.dict.keys[slot] as string
-    db.removeAt(slot)
+    db.removeAt(slot, bucket)
     srv.stats.evictedKeys++
     srv.notify('e', 'evicted', key, db.id)
     srv.propagate(db.id, [this.delCommand, key])
@@ -288,6 +314,7 @@ export class Evictor {
       const slot = this.allkeys ? db.dict.randomSlot() : db.dict.randomVolatileSlot()
       if (slot >= 0) {
         this.victimDb = db
+        this.victimBucket = -1
         return slot
       }
     }
@@ -322,12 +349,14 @@ export class Evictor {
         const d = db.dict
         const slot = d.keys[e.slot] === key ? e.slot : d.slotOf(key)
         if (slot < 0 || (!allkeys && d.expires[slot] === 0)) continue
-        if (this.seen(d, slot) !== e.seen) {
-          this.file(db, slot)
+        const seen = this.seen(d, slot)
+        if (seen !== e.seen) {
+          this.file(db, slot, e.bucket, seen)
           k = EVPOOL_SIZE
           continue
         }
         this.victimDb = db
+        this.victimBucket = e.bucket
         return slot
       }
     }
@@ -354,37 +383,49 @@ export class Evictor {
   /** evictionPoolPopulate: scores `maxmemory-samples` random keys of db and files them in the pool. */
   private populate(db: Db, allkeys: boolean): void {
     const d = db.dict
-    for (let n = 0; n < this.samples; n++) {
-      const slot = allkeys ? d.randomSlot() : d.randomVolatileSlot()
-      if (slot < 0) return
-      this.file(db, slot)
+    const slots = this.sampled
+    const buckets = this.sampledBuckets
+    let found = this.samples
+    if (allkeys) {
+      found = d.sampleSlots(slots, buckets, found)
+    } else {
+      // Only called for a db with keys with a TTL: a slot is always found.
+      for (let i = 0; i < found; i++) {
+        slots[i] = d.randomVolatileSlot()
+        buckets[i] = -1
+      }
     }
+    // The samples' fields are read first, in a loop of their own, so that the CPU overlaps their
+    // cache misses (about one per sample) rather than waits for each in turn between the scorings.
+    const fields = this.scoring === 'ttl' ? d.expires : d.lru
+    const seen = this.sampledSeen
+    for (let i = 0; i < found; i++) seen[i] = fields[slots[i]]
+    for (let i = 0; i < found; i++) this.file(db, slots[i], buckets[i], seen[i])
   }
 
-  /** Scores the key in slot (at clockNow's time) and files it in the pool. */
-  private file(db: Db, slot: number): void {
-    const d = db.dict
-    const field = d.lru[slot]
+  /** Scores the key in slot (at clockNow's time) by its field or expiry `seen`, and files it in the pool. */
+  private file(db: Db, slot: number, bucket: number, seen: number): void {
     let score: number
-    let seen = field
     if (this.scoring === 'lru') {
       // Age in 1/256 s from the field's 24 + 8 bits (wrapping every 194 days, as Redis's clock).
-      const age = (this.nowWrapped - ((field & LRU_CLOCK_MAX) * 256 + (field >>> 24))) >>> 0
+      const age = (this.nowWrapped - ((seen & LRU_CLOCK_MAX) * 256 + (seen >>> 24))) >>> 0
       score = age - this.nowTicks
     } else if (this.scoring === 'lfu') {
       // Age in 1/256 minute from the 16 minute bits and the top 8 (wrapping every 45 days, as Redis's).
-      const age = (this.nowWrapped - (((field >>> 8) & 0xffff) * 256 + (field >>> 24))) & 0xffffff
-      const counter = lfuDecrAndReturn(field, this.decayTime, this.srv.now())
+      const age = (this.nowWrapped - (((seen >>> 8) & 0xffff) * 256 + (seen >>> 24))) & 0xffffff
+      const counter = lfuDecrAndReturn(seen, this.decayTime, this.srv.now())
       score = (255 - counter) * LFU_COUNTER_WEIGHT + age - this.nowTicks
     } else {
-      seen = d.expires[slot]
       score = -seen
     }
-    this.insert(d.keys[slot] as string, score, db.id, slot, seen)
+    this.insert(db.dict, score, db.id, slot, bucket, seen)
   }
 
-  /** The pool stays sorted by score ascending; a full pool drops its worst entry for a better key. */
-  private insert(key: string, score: number, dbId: number, slot: number, seen: number): void {
+  /**
+   * The pool stays sorted by score ascending; a full pool drops its worst entry for a better key.
+   * The key's name is read only once it is filed (most samples are not).
+   */
+  private insert(d: Dict, score: number, dbId: number, slot: number, bucket: number, seen: number): void {
     const pool = this.pool
     let k = 0
     while (k < EVPOOL_SIZE && pool[k].key !== null && pool[k].score < score) k++
@@ -404,18 +445,16 @@ export class Evictor {
       pool[k] = spare
     }
     const e = pool[k]
-    e.key = key
+    e.key = d.keys[slot] as string
     e.score = score
     e.db = dbId
     e.slot = slot
+    e.bucket = bucket
     e.seen = seen
   }
 }
 
-/** A client's share of used_memory: its buffers plus the Client, socket and parser objects. */
-function clientBytes(out: number, pendingIn: number): number {
-  return CLIENT_BASE_BYTES + out + pendingIn
-}
+/** A client's own share of used_memory besides its buffers: the Client, socket and parser objects. */
 const CLIENT_BASE_BYTES = 4096
 
 const evictors = new WeakMap<Server, Evictor>()

@@ -1,14 +1,17 @@
-// All databases of a server: creation, FLUSHALL/FLUSHDB, SWAPDB, and the per-db key counts INFO
-// keyspace reports.
+// All databases of a server: creation, FLUSHALL/FLUSHDB, SWAPDB, the per-db key counts INFO
+// keyspace reports, and the running memory totals of all their tables.
 
+import { MemoryTotals } from './accounting.js'
 import { Db, type KeyspaceContext } from './db.js'
 import { Dict } from './dict.js'
 
 export class Keyspace {
   readonly dbs: Db[]
+  /** The dataset and table bytes of every db, kept running (used_memory in O(1)). */
+  readonly memory = new MemoryTotals()
 
   constructor(count: number, ctx: KeyspaceContext) {
-    this.dbs = Array.from({ length: count }, (_, i) => new Db(i, ctx))
+    this.dbs = Array.from({ length: count }, (_, i) => new Db(i, ctx, this.memory))
   }
 
   /** Every key of db is dropped at once; returns how many keys were removed. */
@@ -25,12 +28,7 @@ export class Keyspace {
   }
 
   swap(a: number, b: number): void {
-    if (a === b) return
-    const da = this.dbs[a]
-    const db = this.dbs[b]
-    const tmp = da.dict
-    da.replaceDict(db.dict)
-    db.replaceDict(tmp)
+    if (a !== b) this.dbs[a].swapDict(this.dbs[b])
   }
 
   totalKeys(): number {

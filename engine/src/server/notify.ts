@@ -16,9 +16,14 @@ CLASS_BIT.m = KEY_MISS
 /** 'A': every class except key-miss (m) and new-key (n) events. */
 const ALL = [...'g$lshzxetd'].reduce((m, ch) => m | CLASS_BIT[ch], 0)
 
+/** CLASS_BIT by character code: the early filter runs for every new and every evicted key. */
+const BIT_BY_CODE = new Int32Array(128)
+for (const ch of Object.keys(CLASS_BIT)) BIT_BY_CODE[ch.charCodeAt(0)] = CLASS_BIT[ch]
+
 /** The flag bit of an event class character (0 for none), for the server's early filter. */
 export function eventClassBit(cls: string): number {
-  return CLASS_BIT[cls] ?? 0
+  const code = cls.charCodeAt(0)
+  return code < 128 ? BIT_BY_CODE[code] : 0
 }
 
 /** keyspaceEventsStringToFlags: the bit set, or null for an unknown character. */

@@ -48,13 +48,6 @@ const WAIT_SLICE_MS = 500
  */
 export class WriterUnavailable extends Error {}
 
-/** The bytes the keyspace accounts (used_memory_dataset's estimate, without settling). */
-function datasetBytes(srv: Server): number {
-  let n = 0
-  for (const db of srv.keyspace.dbs) n += db.dict.memTotal
-  return n
-}
-
 /**
  * A synchronous save to target (SAVE, DEBUG RELOAD, SHUTDOWN, an AOF base at start): `write`
  * encodes into the output, which is then committed, or dropped on failure. An RDB (`rdb`) of a
@@ -64,7 +57,7 @@ function datasetBytes(srv: Server): number {
 export function writeFileNow(srv: Server, target: string, rdb: boolean, write: (out: ChunkOutput) => void): void {
   const attempt = () => {
     const script = finishingSave.script
-    const big = rdb && script !== null && datasetBytes(srv) >= finishingSave.minBytes
+    const big = rdb && script !== null && srv.keyspace.memory.dataset >= finishingSave.minBytes
     if (big) srv.log.verbose(`Writing ${target} with LZF and the checksum on a writer thread`)
     const out = big
       ? new FinishingFileOutput(target, script, srv.config.getBool('rdbchecksum'))

@@ -66,9 +66,6 @@ process.on('message', async (m) => {
     measuring = false
     await running
     process.send({ latencies })
-  } else if (m === 'exit') {
-    sock.end()
-    process.disconnect()
   }
 })
 sock.on('connect', () => process.send({ ready: true }))

@@ -141,6 +141,28 @@ describe('BGSAVE', () => {
     expect(await infoField(c, 'persistence', 'current_cow_size')).toBe('0')
   })
 
+  it('paces the walk by rdb-key-save-delay while the server keeps answering', async () => {
+    const { s, c } = await start()
+    for (let i = 0; i < 200; i++) await c.call('SET', `k${i}`, 'v')
+    expect(await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '5000')).toBe('OK')
+    const t0 = performance.now()
+    expect(await c.call('BGSAVE')).toBe('Background saving started')
+    await sleep(300)
+    // About 60 of 200 keys are due after 300 ms at 5 ms each; the save is still running.
+    expect(await infoField(c, 'persistence', 'rdb_bgsave_in_progress')).toBe('1')
+    const done = Number(await infoField(c, 'persistence', 'current_save_keys_processed'))
+    expect(done).toBeGreaterThan(20)
+    expect(done).toBeLessThan(120)
+    expect(await c.call('GET', 'k1')).toBe('v')
+    await waitBgsave(c)
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(200 * 5 - 50)
+    const { events } = parseRdbBuffer(readFileSync(join(s.dir, 'dump.rdb')))
+    expect(events.filter((e) => e.kind === 'key').length).toBe(200)
+    // A negative value is Redis's sub-microsecond form; 0 turns pacing off.
+    expect(await c.call('CONFIG', 'SET', 'rdb-key-save-delay', '-10')).toBe('OK')
+    expect(await c.call('CONFIG', 'GET', 'rdb-key-save-delay')).toEqual(['rdb-key-save-delay', '-10'])
+  })
+
   it('refuses a second BGSAVE and SAVE while one runs, and checks its arguments', async () => {
     const { c } = await start()
     for (let i = 0; i < 300; i++) await c.call('SET', `k${i}`, 'v'.repeat(100))

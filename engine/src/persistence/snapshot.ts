@@ -61,6 +61,9 @@ export class Snapshot {
   private slot = 0
   private finished = false
   cancelled = false
+  /** True when the last slice stopped because the rdb-key-save-delay pace was reached. */
+  paced = false
+  private readonly startedAt = performance.now()
   private resolveDone!: () => void
   /** Resolves when every key has been handed to the sink (or the snapshot was cancelled). */
   readonly done: Promise<void>
@@ -69,6 +72,8 @@ export class Snapshot {
     private readonly mgr: SnapshotManager,
     dicts: Dict[],
     readonly sink: SnapshotSink,
+    /** Microseconds per key the walk may not outrun (0: as fast as the slices allow). */
+    private readonly keyUs = 0,
   ) {
     this.dicts = dicts
     this.state = dicts.map((d) => new Uint8Array(d.slotEnd))
@@ -111,11 +116,18 @@ export class Snapshot {
   slice(deadline: number): boolean {
     let n = 0
     const sink = this.sink
+    const allowed = this.keyUs > 0 ? ((performance.now() - this.startedAt) * 1000) / this.keyUs : Infinity
+    this.paced = false
     while (this.db < this.dicts.length) {
       const st = this.state[this.db]
       const end = this.ends[this.db]
       while (this.slot < end) {
-        const s = this.slot++
+        const s = this.slot
+        if (st[s] === PENDING && this.keysProcessed >= allowed) {
+          this.paced = true
+          return false
+        }
+        this.slot++
         if (st[s] === PENDING) {
           st[s] = DONE
           if (typeof this.dicts[this.db].vals[s] === 'object') n += CHECK_EVERY - 1
@@ -172,6 +184,7 @@ export class SnapshotManager {
   private lastCommands = -1
   private lastActive = 0
   private readonly tick = (): void => this.runSlices()
+  private paceTimer: NodeJS.Timeout | null = null
   /** When the last slice ended (performance.now()). */
   private lastSliceEnd = 0
 
@@ -189,7 +202,9 @@ export class SnapshotManager {
   /** Starts a snapshot of every db as it is now. */
   start(sink: SnapshotSink): Snapshot {
     const dicts = this.srv.keyspace.dbs.map((db) => db.dict)
-    const snap = new Snapshot(this, dicts, sink)
+    // rdb-key-save-delay, as Redis reads it: µs per key, or a negative -n for 1 µs per n keys.
+    const delay = this.srv.config.getInt('rdb-key-save-delay')
+    const snap = new Snapshot(this, dicts, sink, delay >= 0 ? delay : 1 / -delay)
     dicts.forEach((d, i) => {
       let fan = d.hooks
       if (!(fan instanceof DictFanout)) {
@@ -231,13 +246,21 @@ export class SnapshotManager {
     const busySlice = Math.min(BUSY_MAX_SLICE_MS, Math.max(BUSY_MIN_SLICE_MS, (now - this.lastSliceEnd) * BUSY_SHARE))
     const deadline = now + (idle ? IDLE_SLICE_MS : busySlice)
     let more = false
+    let paced = false
     for (const snap of [...this.running]) {
       if (snap.sink.congested()) continue
       if (snap.slice(deadline)) snap.finish()
+      else if (snap.paced) paced = true
       else if (!snap.sink.congested()) more = true
     }
     this.lastSliceEnd = performance.now()
     if (more) this.wake()
+    else if (paced && !this.paceTimer)
+      // A paced walk waits on a timer rather than spinning the loop until its next key is due.
+      this.paceTimer = setTimeout(() => {
+        this.paceTimer = null
+        this.wake()
+      }, 1)
   }
 }
 

@@ -64,6 +64,7 @@ const PARAMS: readonly ParamDef[] = [
   { name: 'rdbchecksum', kind: 'bool', default: 'yes' },
   { name: 'rdb-del-sync-files', kind: 'bool', default: 'no' },
   { name: 'stop-writes-on-bgsave-error', kind: 'bool', default: 'yes' },
+  { name: 'rdb-key-save-delay', kind: 'int', default: '0', min: -INT_MAX, max: INT_MAX },
   { name: 'appendonly', kind: 'bool', default: 'no' },
   { name: 'appendfilename', kind: 'string', default: 'appendonly.aof', immutable: true },
   { name: 'appenddirname', kind: 'string', default: 'appendonlydir', immutable: true },

@@ -233,11 +233,14 @@ export class Dict {
   removeSlot(slot: number, bucket = -1): void {
     const key = this.keys[slot] as string
     this.indexRemove(key, slot, bucket)
-    if (this.expires[slot] !== 0) this.unlinkVolatile(slot)
+    // fill() rewrites a slot's expiry and flags, so only a TTL needs undoing here: without TTLs in
+    // the table, eviction and DEL touch two fewer cache lines per key.
+    if (this.volCount !== 0 && this.expires[slot] !== 0) {
+      this.unlinkVolatile(slot)
+      this.expires[slot] = 0
+    }
     this.keys[slot] = undefined
     this.vals[slot] = undefined
-    this.expires[slot] = 0
-    this.flags[slot] = 0
     this.setMem(slot, 0)
     this.free.push(slot)
     this.resized()

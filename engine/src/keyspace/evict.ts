@@ -98,15 +98,23 @@ export function evictionTimeLimitUs(tenacity: number): number {
   return Infinity
 }
 
+/**
+ * An eviction pool entry names a slot and the field its key was scored by, not the key's name:
+ * reading the name would cost a cache miss per filed sample. At pick time a slot still holding a
+ * key with that same field is as good a candidate as the one sampled (should the key have been
+ * replaced, its successor was last touched at that very 1/256 s, or expires at that very ms).
+ */
 interface PoolEntry {
-  key: string | null
   /**
    * Higher is a better candidate, and stays comparable as time passes: minus the last access in
    * LRU ticks (LRU); 255 − frequency, ties to the least recent access (LFU); minus the expiry (TTL).
    */
   score: number
   db: number
-  /** Where the key was (and its index bucket when sampled from the index, else −1), and the field (LRU/LFU) or expiry (TTL) it was scored by. */
+  /**
+   * Where the key was, −1 for an empty entry (and its index bucket when sampled from the index,
+   * else −1), and the field (LRU/LFU) or expiry (TTL) it was scored by.
+   */
   slot: number
   bucket: number
   seen: number
@@ -117,10 +125,9 @@ const LFU_COUNTER_WEIGHT = 2 ** 40
 
 export class Evictor {
   private readonly pool: PoolEntry[] = Array.from({ length: EVPOOL_SIZE }, () => ({
-    key: null,
     score: 0,
     db: 0,
-    slot: 0,
+    slot: -1,
     bucket: -1,
     seen: 0,
   }))
@@ -254,7 +261,7 @@ export class Evictor {
   }
 
   private clearPool(): void {
-    for (const e of this.pool) e.key = null
+    for (const e of this.pool) e.slot = -1
   }
 
   /** performEvictions: frees memory down to maxmemory, within the time budget. */
@@ -325,6 +332,8 @@ export class Evictor {
    * Refills the pool from every db until its best entry names a live, eligible key that was not
    * accessed since it was scored: its slot (db in victimDb), or −1. An entry whose key was accessed
    * meanwhile is scored again and filed anew, where Redis would evict it on its stale idle time.
+   * (A slot's array entries beyond a replaced Dict's end read as undefined, so a FLUSHDB or SWAPDB
+   * since the sample is caught by the same checks.)
    */
   private pickFromPool(): number {
     const dbs = this.srv.keyspace.dbs
@@ -342,13 +351,12 @@ export class Evictor {
       if (total === 0) return -1
       for (let k = EVPOOL_SIZE - 1; k >= 0; k--) {
         const e = pool[k]
-        const key = e.key
-        if (key === null) continue
-        e.key = null
+        const slot = e.slot
+        if (slot < 0) continue
+        e.slot = -1
         const db = dbs[e.db]
         const d = db.dict
-        const slot = d.keys[e.slot] === key ? e.slot : d.slotOf(key)
-        if (slot < 0 || (!allkeys && d.expires[slot] === 0)) continue
+        if (slot >= d.slotEnd || d.keys[slot] === undefined || (!allkeys && d.expires[slot] === 0)) continue
         const seen = this.seen(d, slot)
         if (seen !== e.seen) {
           this.file(db, slot, e.bucket, seen)
@@ -418,21 +426,18 @@ export class Evictor {
     } else {
       score = -seen
     }
-    this.insert(db.dict, score, db.id, slot, bucket, seen)
+    this.insert(score, db.id, slot, bucket, seen)
   }
 
-  /**
-   * The pool stays sorted by score ascending; a full pool drops its worst entry for a better key.
-   * The key's name is read only once it is filed (most samples are not).
-   */
-  private insert(d: Dict, score: number, dbId: number, slot: number, bucket: number, seen: number): void {
+  /** The pool stays sorted by score ascending; a full pool drops its worst entry for a better key. */
+  private insert(score: number, dbId: number, slot: number, bucket: number, seen: number): void {
     const pool = this.pool
     let k = 0
-    while (k < EVPOOL_SIZE && pool[k].key !== null && pool[k].score < score) k++
-    if (k === 0 && pool[EVPOOL_SIZE - 1].key !== null) return
-    if (k < EVPOOL_SIZE && pool[k].key === null) {
+    while (k < EVPOOL_SIZE && pool[k].slot >= 0 && pool[k].score < score) k++
+    if (k === 0 && pool[EVPOOL_SIZE - 1].slot >= 0) return
+    if (k < EVPOOL_SIZE && pool[k].slot < 0) {
       // An empty entry: take it.
-    } else if (pool[EVPOOL_SIZE - 1].key === null) {
+    } else if (pool[EVPOOL_SIZE - 1].slot < 0) {
       // Free room on the right: shift k..end one to the right (recycling the empty last entry).
       const spare = pool[EVPOOL_SIZE - 1]
       for (let i = EVPOOL_SIZE - 1; i > k; i--) pool[i] = pool[i - 1]
@@ -445,7 +450,6 @@ export class Evictor {
       pool[k] = spare
     }
     const e = pool[k]
-    e.key = d.keys[slot] as string
     e.score = score
     e.db = dbId
     e.slot = slot

@@ -45,13 +45,28 @@ function hashKey(key: string): number {
 
 const EMPTY = 0
 const TOMBSTONE = -1
+/**
+ * An index entry holds slot + 1 in its low SLOT_BITS and, above them, TAG_BITS of the key's hash
+ * (bits the bucket number does not use): a probe compares a key only when the tags match, so it
+ * rarely reads another key's string (a cache miss, and a character compare when two keys have the
+ * same length). The sign bit stays clear, so an entry is > 0, EMPTY or TOMBSTONE.
+ */
+const SLOT_BITS = 26
+const SLOT_MASK = (1 << SLOT_BITS) - 1
+/** Slots a Dict can number (the highest entry value is reserved, as TOMBSTONE & SLOT_MASK). */
+const MAX_SLOTS = SLOT_MASK - 1
+
+/** The tag bits of an index entry for a key of this hash. */
+function tagOf(hash: number): number {
+  return hash & ~SLOT_MASK & 0x7fffffff
+}
 /** Writes remembered one by one between two measurements (the server measures every loop turn). */
 const TOUCHED_MAX = 65536
 /** Buckets sampleSlots walks per sample wanted before it falls back to random slots. */
 const SAMPLE_STEPS = 16
 
 export class Dict {
-  /** Hash index: slot + 1 per bucket, EMPTY or TOMBSTONE; linear probing, power-of-two size. */
+  /** Hash index: slot + 1 and a hash tag per bucket, EMPTY or TOMBSTONE; linear probing, power-of-two size. */
   private table = new Int32Array(16)
   private mask = 15
   /** Buckets holding a slot or a tombstone (probe chains end only at EMPTY). */
@@ -107,10 +122,12 @@ export class Dict {
   slotOf(key: string): number {
     const table = this.table
     const mask = this.mask
-    for (let i = hashKey(key) & mask; ; i = (i + 1) & mask) {
+    const h = hashKey(key)
+    const tag = tagOf(h)
+    for (let i = h & mask; ; i = (i + 1) & mask) {
       const e = table[i]
       if (e === EMPTY) return -1
-      if (e > 0 && this.keys[e - 1] === key) return e - 1
+      if (e > 0 && (e & ~SLOT_MASK) === tag && this.keys[(e & SLOT_MASK) - 1] === key) return (e & SLOT_MASK) - 1
     }
   }
 
@@ -118,11 +135,11 @@ export class Dict {
     return this.slotOf(key) >= 0
   }
 
-  /** The bucket a new key goes to: the first empty or tombstone one on its probe sequence. */
-  private freeBucket(key: string): number {
+  /** The bucket a key of hash h goes to: the first empty or tombstone one on its probe sequence. */
+  private freeBucket(h: number): number {
     const table = this.table
     const mask = this.mask
-    let i = hashKey(key) & mask
+    let i = h & mask
     while (table[i] > 0) i = (i + 1) & mask
     return i
   }
@@ -130,14 +147,16 @@ export class Dict {
   /** Unindexes slot; bucket, when it is where the slot is indexed, spares hashing its key. */
   private indexRemove(key: string, slot: number, bucket: number): void {
     const table = this.table
-    if (bucket >= 0 && table[bucket] === slot + 1) {
+    if (bucket >= 0 && table[bucket] > 0 && (table[bucket] & SLOT_MASK) === slot + 1) {
       table[bucket] = TOMBSTONE
       this.count--
       return
     }
     const mask = this.mask
-    let i = hashKey(key) & mask
-    while (table[i] !== slot + 1) i = (i + 1) & mask
+    const h = hashKey(key)
+    const want = tagOf(h) | (slot + 1)
+    let i = h & mask
+    while (table[i] !== want) i = (i + 1) & mask
     table[i] = TOMBSTONE
     this.count--
   }
@@ -164,9 +183,10 @@ export class Dict {
     for (let s = 0; s < this.slotEnd; s++) {
       const key = this.keys[s]
       if (key === undefined) continue
-      let i = hashKey(key) & mask
+      const h = hashKey(key)
+      let i = h & mask
       while (table[i] !== EMPTY) i = (i + 1) & mask
-      table[i] = s + 1
+      table[i] = tagOf(h) | (s + 1)
     }
     this.table = table
     this.mask = mask
@@ -182,7 +202,8 @@ export class Dict {
   /** Inserts a new key (caller checked it is absent); returns its slot. */
   insert(key: string, val: Value, lru: number): number {
     this.ensureRoom()
-    return this.fill(this.freeBucket(key), key, val, lru)
+    const h = hashKey(key)
+    return this.fill(this.freeBucket(h), tagOf(h), key, val, lru)
   }
 
   /**
@@ -193,27 +214,30 @@ export class Dict {
     this.ensureRoom()
     const table = this.table
     const mask = this.mask
+    const h = hashKey(key)
+    const tag = tagOf(h)
     let free = -1
-    for (let i = hashKey(key) & mask; ; i = (i + 1) & mask) {
+    for (let i = h & mask; ; i = (i + 1) & mask) {
       const e = table[i]
-      if (e === EMPTY) return this.fill(free >= 0 ? free : i, key, val, lru)
+      if (e === EMPTY) return this.fill(free >= 0 ? free : i, tag, key, val, lru)
       if (e === TOMBSTONE) {
         if (free < 0) free = i
-      } else if (this.keys[e - 1] === key) return -1
+      } else if ((e & ~SLOT_MASK) === tag && this.keys[(e & SLOT_MASK) - 1] === key) return -1
     }
   }
 
-  /** Stores a new key in a slot and indexes it at bucket (found by freeBucket after ensureRoom). */
-  private fill(bucket: number, key: string, val: Value, lru: number): number {
+  /** Stores a new key in a slot and indexes it at bucket with its hash tag (bucket found after ensureRoom). */
+  private fill(bucket: number, tag: number, key: string, val: Value, lru: number): number {
     let slot: number
     if (this.free.length > 0) {
       slot = this.free.pop() as number
     } else {
+      if (this.slotEnd >= MAX_SLOTS) throw new Error(`ERR a database holds at most ${MAX_SLOTS} keys`)
       slot = this.slotEnd++
       if (slot >= this.capacity) this.grow()
     }
     if (this.table[bucket] === EMPTY) this.filled++
-    this.table[bucket] = slot + 1
+    this.table[bucket] = tag | (slot + 1)
     this.count++
     this.keys[slot] = key
     this.vals[slot] = val
@@ -309,7 +333,7 @@ export class Dict {
     for (let step = 0; step < steps && found < n; step++) {
       const e = table[i]
       if (e > 0) {
-        slots[found] = e - 1
+        slots[found] = (e & SLOT_MASK) - 1
         buckets[found++] = i
       }
       i = (i + 1) & mask

@@ -2,10 +2,11 @@
 // redis.conf text and `--name value` arguments, CONFIG GET/SET validation, and CONFIG REWRITE that
 // keeps the user's comments.
 
-import { openSync, writeSync, fsyncSync, closeSync, renameSync, readFileSync, statSync } from 'node:fs'
+import { openSync, fsyncSync, closeSync, renameSync, readFileSync, statSync } from 'node:fs'
 import { dirname, basename, join, resolve } from 'node:path'
 import { splitArgs } from '../protocol/parser.js'
 import { globMatch } from '../util/glob.js'
+import { writeAllSync } from '../util/write-all.js'
 import { formatKeyspaceEvents, parseKeyspaceEvents } from './notify.js'
 
 type Kind = 'bool' | 'int' | 'memory' | 'string' | 'enum' | 'save'
@@ -392,7 +393,7 @@ export function writeFileAtomic(path: string, data: string | Buffer): void {
   const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`)
   const fd = openSync(tmp, 'w', 0o600)
   try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'latin1') : data)
+    writeAllSync(fd, typeof data === 'string' ? Buffer.from(data, 'latin1') : data)
     fsyncSync(fd)
   } finally {
     closeSync(fd)

@@ -10,7 +10,7 @@
 
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads'
 import { Crc64 } from './crc64.js'
-import { workerScript } from '../../util/worker-script.js'
+import { WORKER_START_TIMEOUT_MS, workerScript } from '../../util/worker-script.js'
 import type { BlobKind, LpBlob } from './adopt.js'
 import { RdbError, adoptInThread, type BlobAdopter, type CrcSink, type RdbInput } from './reader.js'
 import {
@@ -33,8 +33,6 @@ const BATCH_BYTES = 256 * 1024
 const KEEP_BUSY_BYTES = 2 * BATCH_BYTES
 /** No reply for this long means the worker is gone (it answers every batch within milliseconds). */
 const REPLY_TIMEOUT_MS = 60_000
-/** A worker that has not started by then will not (it boots in tens of milliseconds). */
-const START_TIMEOUT_MS = 5_000
 
 /**
  * The worker never started (its events cannot reach a loader that waits synchronously, so this is
@@ -177,7 +175,8 @@ export class BlobOffload implements BlobAdopter, CrcSink {
       if (Atomics.wait(this.flags, SIGNAL_REPLIES, seen, 500) === 'timed-out') {
         const now = Date.now()
         if (Atomics.load(this.flags, SIGNAL_STARTED) === 0) {
-          if (now - this.startedAt > START_TIMEOUT_MS) throw new OffloadUnavailable('the load worker did not start')
+          if (now - this.startedAt > WORKER_START_TIMEOUT_MS)
+            throw new OffloadUnavailable('the load worker did not start')
           quietSince = now
         } else if (now - quietSince > REPLY_TIMEOUT_MS) {
           throw new Error(`the RDB load's worker thread did not answer for ${REPLY_TIMEOUT_MS / 1000} s`)

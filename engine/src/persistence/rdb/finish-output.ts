@@ -13,7 +13,7 @@ import type { Server } from '../../server/server.js'
 import type { ChunkOutput } from './stream.js'
 import { HIGH_WATER } from './stream.js'
 import { SyncFileOutput, renameDurablySync, safeUnlink, tempPathFor } from './output.js'
-import { workerScript } from '../../util/worker-script.js'
+import { WORKER_START_TIMEOUT_MS, workerScript } from '../../util/worker-script.js'
 import {
   FINISH_FAILED,
   FINISH_RUNNING,
@@ -29,12 +29,12 @@ import {
 /**
  * Datasets from minBytes (the keyspace's accounted bytes) on are saved with a finishing worker
  * run from `script`; smaller ones are written before a worker would have started. A worker that
- * has not started after startMs will not (it boots in tens of milliseconds). Tests change these.
+ * has not started after startMs will not. Tests change these.
  */
 export const finishingSave = {
   minBytes: 8 << 20,
   script: workerScript(import.meta.url, 'finish-worker'),
-  startMs: 5_000,
+  startMs: WORKER_START_TIMEOUT_MS,
 }
 
 /** A silent worker for this long has stopped (it finishes a chunk within milliseconds). */

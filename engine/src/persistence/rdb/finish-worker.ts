@@ -5,8 +5,9 @@
 // everything to the temp file; the fsync is done here too. Progress and the outcome go through
 // shared memory, where the saver, blocked in its synchronous save, waits for them.
 
-import { fsyncSync, writeSync } from 'node:fs'
+import { fsyncSync } from 'node:fs'
 import { workerData } from 'node:worker_threads'
+import { writeAllSync } from '../../util/write-all.js'
 import { RdbEncoder } from './writer.js'
 import {
   FINISH_FAILED,
@@ -22,15 +23,11 @@ import {
 function run({ fd, checksum, signal, port }: FinishWorkerData): void {
   const flags = new Int32Array(signal)
   const written = new BigInt64Array(signal, WRITTEN_AT, 1)
-  const writeAll = (b: Buffer) => {
-    let off = 0
-    while (off < b.length) off += writeSync(fd, b, off, b.length - off)
-  }
   const enc: RdbEncoder = new RdbEncoder({
     compress: true,
     checksum,
     sink: (chunk) => {
-      writeAll(chunk)
+      writeAllSync(fd, chunk)
       enc.recycle(chunk)
     },
   })

@@ -3,11 +3,12 @@
 // over the target and fsync the folder. On any failure the temp file is removed and the old
 // file is left as it was.
 
-import { closeSync, fsync, fsyncSync, openSync, renameSync, unlinkSync, writeSync, writev, close } from 'node:fs'
+import { closeSync, fsync, fsyncSync, openSync, renameSync, unlinkSync, writev, close } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { open, rename } from 'node:fs/promises'
 import { fsyncDir } from '../../server/config.js'
 import type { ChunkOutput } from './stream.js'
+import { writeAllSync } from '../../util/write-all.js'
 
 /** temp-<pid>-<n>.rdb, as Redis's temp-<pid>.rdb but unique per concurrent job. */
 let tempSeq = 0
@@ -124,8 +125,7 @@ export class SyncFileOutput implements ChunkOutput {
   recycle?: (chunk: Buffer) => void
 
   write(chunk: Buffer): void {
-    let off = 0
-    while (off < chunk.length) off += writeSync(this.fd, chunk, off, chunk.length - off)
+    writeAllSync(this.fd, chunk)
     this.recycle?.(chunk)
   }
 

@@ -280,6 +280,34 @@ describe('clients in used_memory', () => {
     expect(after).toBe(used - 20 * 4096)
     c.close()
   })
+
+  it('counts the replies a client that stops reading has queued, and shows them as its omem', async () => {
+    t = await startServer([])
+    const c = await RawClient.connect(t.port)
+    expect(await c.call('SET', 'big', 'x'.repeat(1 << 20))).toBe('OK')
+    await nextCron()
+    const before = await usedMemory(c)
+    const slow = await RawClient.connect(t.port)
+    slow.socket.pause()
+    // 32 MB of replies: far more than the loopback socket's kernel buffers take.
+    slow.writeRaw('*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n'.repeat(32))
+    const omems = async (): Promise<number[]> =>
+      String(await c.call('CLIENT', 'LIST'))
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => Number(/ omem=(\d+)/.exec(line)?.[1]))
+    let queued = 0
+    for (let i = 0; i < 300 && queued < 16 << 20; i++) {
+      await sleep(20)
+      queued = Math.max(...(await omems()))
+    }
+    expect(queued).toBeGreaterThanOrEqual(16 << 20)
+    await nextCron()
+    expect(await usedMemory(c)).toBeGreaterThan(before + (16 << 20))
+    expect(Number((await infoFields(c, 'clients')).client_recent_max_output_buffer)).toBeGreaterThanOrEqual(16 << 20)
+    slow.close()
+    c.close()
+  })
 })
 
 describe('approximated LRU and LFU keep the keys in use', () => {

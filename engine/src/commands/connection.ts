@@ -173,7 +173,7 @@ export function clientInfoLine(c: Client): string {
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${(c.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1} name=${c.name} ` +
     `age=${Math.floor((now - c.created) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)} flags=${flags || 'N'} ` +
     `db=${c.db.id} sub=${sub} psub=${psub} ssub=0 multi=${multi} qbuf=${c.parser.pendingBytes} qbuf-free=0 argv-mem=0 multi-mem=0 ` +
-    `rbs=${16 * 1024} rbp=0 obl=0 oll=0 omem=${c.out.length} tot-mem=${c.parser.pendingBytes + c.out.length} events=r ` +
+    `rbs=${16 * 1024} rbp=0 obl=0 oll=0 omem=${c.outputBytes} tot-mem=${c.parser.pendingBytes + c.outputBytes} events=r ` +
     `cmd=${c.lastCmd} user=${c.user} redir=-1 resp=${c.resp}`
   )
 }

@@ -46,15 +46,15 @@ function hashKey(key: string): number {
 const EMPTY = 0
 const TOMBSTONE = -1
 /**
- * An index entry holds slot + 1 in its low SLOT_BITS and, above them, TAG_BITS of the key's hash
- * (bits the bucket number does not use): a probe compares a key only when the tags match, so it
- * rarely reads another key's string (a cache miss, and a character compare when two keys have the
- * same length). The sign bit stays clear, so an entry is > 0, EMPTY or TOMBSTONE.
+ * An index entry holds slot + 1 in its low SLOT_BITS and, in the 5 bits above them, bits of the
+ * key's hash that the bucket number does not use (the tag): a probe compares a key only when the
+ * tags match, so it rarely reads another key's string (a cache miss, and a character compare when
+ * two keys have the same length). The sign bit stays clear, so an entry is > 0, EMPTY or TOMBSTONE.
  */
 const SLOT_BITS = 26
 const SLOT_MASK = (1 << SLOT_BITS) - 1
-/** Slots a Dict can number (the highest entry value is reserved, as TOMBSTONE & SLOT_MASK). */
-const MAX_SLOTS = SLOT_MASK - 1
+/** Slots a Dict can number: slot + 1 must fit in SLOT_BITS. */
+const MAX_SLOTS = SLOT_MASK
 
 /** The tag bits of an index entry for a key of this hash. */
 function tagOf(hash: number): number {
@@ -232,7 +232,7 @@ export class Dict {
     if (this.free.length > 0) {
       slot = this.free.pop() as number
     } else {
-      if (this.slotEnd >= MAX_SLOTS) throw new Error(`ERR a database holds at most ${MAX_SLOTS} keys`)
+      if (this.slotEnd >= MAX_SLOTS) throw new Error(`a database holds at most ${MAX_SLOTS} keys`)
       slot = this.slotEnd++
       if (slot >= this.capacity) this.grow()
     }

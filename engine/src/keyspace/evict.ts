@@ -235,7 +235,7 @@ export class Evictor {
 
   private cron(): void {
     let buffers = 0
-    for (const c of this.srv.clients.values()) buffers += c.out.length + c.parser.pendingBytes
+    for (const c of this.srv.clients.values()) buffers += c.outputBytes + c.parser.pendingBytes
     this.clientBuffers = buffers
     const used = this.usedMemory()
     if (used > this.srv.peakMemory) this.srv.peakMemory = used

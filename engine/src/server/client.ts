@@ -65,6 +65,14 @@ export class Client {
     this.parser.authenticated = !needsAuth
   }
 
+  /**
+   * Reply bytes not yet taken by the kernel: this turn's, and those the socket queued because the
+   * client reads slower than it asks (Redis's reply list: omem, and used_memory's client share).
+   */
+  get outputBytes(): number {
+    return this.out.length + this.socket.writableLength
+  }
+
   get addr(): string {
     const a = this.socket.remoteAddress ?? '?'
     return `${a.includes(':') ? `[${a}]` : a}:${this.socket.remotePort ?? 0}`.replace(/^\[::ffff:([\d.]+)\]/, '$1')

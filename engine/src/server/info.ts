@@ -80,7 +80,7 @@ function clientsSection(srv: Server): [string, string | number][] {
   for (const c of srv.clients.values()) {
     if (c.blocked) blocked++
     maxIn = Math.max(maxIn, c.parser.pendingBytes)
-    maxOut = Math.max(maxOut, c.out.length)
+    maxOut = Math.max(maxOut, c.outputBytes)
   }
   return [
     ['connected_clients', srv.clients.size],

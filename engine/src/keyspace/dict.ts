@@ -40,7 +40,8 @@ function hashKey(key: string): number {
   h = Math.imul(h, 0x85ebca6b)
   h ^= h >>> 13
   h = Math.imul(h, 0xc2b2ae35)
-  return h ^ (h >>> 16)
+  // 30 bits, a small integer in V8: a hash passed or returned across a call is never boxed.
+  return (h ^ (h >>> 16)) >>> 2
 }
 
 const EMPTY = 0
@@ -49,16 +50,19 @@ const TOMBSTONE = -1
  * An index entry holds slot + 1 in its low SLOT_BITS and, in the 5 bits above them, bits of the
  * key's hash that the bucket number does not use (the tag): a probe compares a key only when the
  * tags match, so it rarely reads another key's string (a cache miss, and a character compare when
- * two keys have the same length). The sign bit stays clear, so an entry is > 0, EMPTY or TOMBSTONE.
+ * two keys have the same length). Entries stay below 2^30, so an entry is > 0, EMPTY or TOMBSTONE.
  */
-const SLOT_BITS = 26
+const SLOT_BITS = 25
 const SLOT_MASK = (1 << SLOT_BITS) - 1
-/** Slots a Dict can number: slot + 1 must fit in SLOT_BITS. */
+/**
+ * Slots a Dict can number: slot + 1 must fit in SLOT_BITS. 33 M keys take more than the 4 GB that
+ * V8's compressed-pointer heap can hold, so the limit is never the one reached first.
+ */
 const MAX_SLOTS = SLOT_MASK
 
 /** The tag bits of an index entry for a key of this hash. */
 function tagOf(hash: number): number {
-  return hash & ~SLOT_MASK & 0x7fffffff
+  return hash & ~SLOT_MASK
 }
 /** Writes remembered one by one between two measurements (the server measures every loop turn). */
 const TOUCHED_MAX = 65536
@@ -170,6 +174,12 @@ export class Dict {
    * and regrow the per-slot arrays over and over as it inserts.
    */
   reserve(n: number): void {
+    // An empty table's key and value arrays are made at their size at once, instead of growing
+    // by copies as keys arrive (an RDB load into fresh tables).
+    if (this.slotEnd === 0 && n > this.capacity) {
+      this.keys = new Array<string | undefined>(n)
+      this.vals = new Array<Value | undefined>(n)
+    }
     while (this.capacity < n) this.grow()
     if ((n + 1) * 2 > this.table.length) this.rehash(n)
   }

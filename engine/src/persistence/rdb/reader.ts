@@ -339,6 +339,14 @@ export class RdbInput {
 
   /** rdbGenericLoadStringObject as latin1 text. */
   str(): string {
+    // Fast path: a short string (6-bit length) already in the window, as nearly every key and
+    // many values are; it allocates nothing but the string itself.
+    const p = this.pos
+    const b = this.buf[p]
+    if (p < this.end && b < 0x40 && this.end - p > b) {
+      this.pos = p + 1 + b
+      return latin1Of(this.buf, p + 1, b)
+    }
     const at = this.offset
     const { len, special } = this.lenOrSpecial()
     if (special < 0) return this.latin1(len)

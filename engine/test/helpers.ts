@@ -7,6 +7,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { afterAll, beforeAll } from 'vitest'
 import { Config, argsToConfigText } from '../src/server/config.js'
 import { Server } from '../src/server/server.js'
 
@@ -285,4 +286,22 @@ export async function freePort(): Promise<number> {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms))
+}
+
+/**
+ * One server and one client for a whole file or describe block: started before its first test,
+ * closed after its last; `use` receives them (assign them to the block's variables).
+ */
+export function withServer(use: (t: TestServer, c: RawClient) => void): void {
+  let t: TestServer
+  let c: RawClient
+  beforeAll(async () => {
+    t = await startServer()
+    c = await RawClient.connect(t.port)
+    use(t, c)
+  })
+  afterAll(async () => {
+    c.close()
+    await t.close()
+  })
 }

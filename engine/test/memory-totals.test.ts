@@ -3,8 +3,8 @@
 // FLUSHDB/FLUSHALL, MULTI, DEBUG RELOAD, expiry, eviction) they must equal the per-db sums measured
 // afresh from every key, and MEMORY STATS / INFO must report exactly those sums.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { RawClient, startServer, type TestServer } from './helpers.js'
+import { describe, expect, it } from 'vitest'
+import { RawClient, withServer, type TestServer } from './helpers.js'
 import { keyBytes } from '../src/keyspace/accounting.js'
 import { evictorOf } from '../src/keyspace/evict.js'
 import { prng } from '../src/util/prng.js'
@@ -12,13 +12,9 @@ import type { Value } from '../src/types/value.js'
 
 let t: TestServer
 let c: RawClient
-beforeAll(async () => {
-  t = await startServer()
-  c = await RawClient.connect(t.port)
-})
-afterAll(async () => {
-  c.close()
-  await t.close()
+withServer((server, client) => {
+  t = server
+  c = client
 })
 
 /** The dataset and table bytes of every db measured afresh, key by key and array by array. */

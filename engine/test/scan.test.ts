@@ -4,7 +4,7 @@
 
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import {
   RawClient,
   ReplyError,
@@ -12,7 +12,7 @@ import {
   requireProgram,
   sleep,
   startRealRedis,
-  startServer,
+  withServer,
   type TestServer,
 } from './helpers.js'
 
@@ -21,13 +21,9 @@ const run = promisify(execFile)
 let t: TestServer
 let c: RawClient
 
-beforeAll(async () => {
-  t = await startServer()
-  c = await RawClient.connect(t.port)
-})
-afterAll(async () => {
-  c.close()
-  await t.close()
+withServer((server, client) => {
+  t = server
+  c = client
 })
 beforeEach(async () => {
   await c.call('FLUSHALL')

@@ -1,18 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { RawClient, ReplyError, requireProgram, startServer, type Reply, type TestServer } from './helpers.js'
+import { RawClient, ReplyError, requireProgram, withServer, type Reply, type TestServer } from './helpers.js'
 import { labelled, runBoth, sortedReply, startPair, type Pair, type Step } from './compare.js'
 
 const HAVE_REDIS = requireProgram('redis-server')
 
 let t: TestServer
 let c: RawClient
-beforeAll(async () => {
-  t = await startServer()
-  c = await RawClient.connect(t.port)
-})
-afterAll(async () => {
-  c.close()
-  await t.close()
+withServer((server, client) => {
+  t = server
+  c = client
 })
 
 const UNORDERED = new Set(['smembers', 'sunion', 'sinter', 'sdiff', 'spop', 'srandmember', 'sscan'])

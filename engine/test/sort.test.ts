@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { RawClient, ReplyError, requireProgram, startServer, type Reply, type TestServer } from './helpers.js'
+import { RawClient, ReplyError, requireProgram, withServer, type Reply, type TestServer } from './helpers.js'
 import { labelled, runBoth, sortedReply, startPair, type Pair, type Step } from './compare.js'
 
 const HAVE_REDIS = requireProgram('redis-server')
@@ -105,13 +105,9 @@ describe('SORT against real redis-server', () => {
 describe('SORT on the engine', () => {
   let t: TestServer
   let c: RawClient
-  beforeAll(async () => {
-    t = await startServer()
-    c = await RawClient.connect(t.port)
-  })
-  afterAll(async () => {
-    c.close()
-    await t.close()
+  withServer((server, client) => {
+    t = server
+    c = client
   })
 
   // Not compared with redis-server: after an ERANGE its stale errno fails every later numeric SORT.

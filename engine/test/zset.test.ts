@@ -1,18 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { RawClient, ReplyError, requireProgram, sleep, startServer, type TestServer } from './helpers.js'
+import { RawClient, ReplyError, requireProgram, sleep, withServer, type TestServer } from './helpers.js'
 import { labelled, runBoth, startPair, type Pair, type Step } from './compare.js'
 
 const HAVE_REDIS = requireProgram('redis-server')
 
 let t: TestServer
 let c: RawClient
-beforeAll(async () => {
-  t = await startServer()
-  c = await RawClient.connect(t.port)
-})
-afterAll(async () => {
-  c.close()
-  await t.close()
+withServer((server, client) => {
+  t = server
+  c = client
 })
 
 const long = (n: number, ch = 'x'): string => ch.repeat(n)

@@ -337,15 +337,22 @@ export class RdbInput {
     return r.len
   }
 
+  /**
+   * The length of a short string (6-bit length byte) lying wholly in the window at pos, as nearly
+   * every key and many values are, or −1: the fast path of str() and skipStr(), which reads no
+   * length object.
+   */
+  private shortInWindow(): number {
+    const b = this.buf[this.pos]
+    return this.pos < this.end && b < 0x40 && this.end - this.pos > b ? b : -1
+  }
+
   /** rdbGenericLoadStringObject as latin1 text. */
   str(): string {
-    // Fast path: a short string (6-bit length) already in the window, as nearly every key and
-    // many values are; it allocates nothing but the string itself.
-    const p = this.pos
-    const b = this.buf[p]
-    if (p < this.end && b < 0x40 && this.end - p > b) {
-      this.pos = p + 1 + b
-      return latin1Of(this.buf, p + 1, b)
+    const n = this.shortInWindow()
+    if (n >= 0) {
+      this.pos += 1 + n
+      return latin1Of(this.buf, this.pos - n, n)
     }
     const at = this.offset
     const { len, special } = this.lenOrSpecial()
@@ -374,10 +381,9 @@ export class RdbInput {
 
   /** Consumes a string in any of its encodings without building it (structure-only walks). */
   skipStr(): void {
-    // Fast path: a short string (6-bit length) already in the window, as nearly every key is.
-    const b = this.buf[this.pos]
-    if (this.pos < this.end && b < 0x40 && this.end - this.pos > b) {
-      this.pos += 1 + b
+    const n = this.shortInWindow()
+    if (n >= 0) {
+      this.pos += 1 + n
       return
     }
     const at = this.offset

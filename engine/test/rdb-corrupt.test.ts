@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { RawClient } from './helpers.js'
-import { startPersistent, tempDir } from './rdb-helpers.js'
+import { rdbString, startPersistent, tempDir } from './rdb-helpers.js'
 import { RdbLoadError } from '../src/persistence/load.js'
 import { checkRdb, formatReport, runCheckRdb } from '../src/tools/check-rdb.js'
 
@@ -101,6 +101,53 @@ describe('corrupt RDB files', () => {
     const err = await refused(bad)
     expect(err.message).toMatch(/unknown value type 99 .*at offset \d+/)
     expect(err.offset).toBe(at)
+  })
+
+  it('refuses a key stored twice at the later record, even with a fault further on', async () => {
+    // key:11's record renamed key:10 (same length), with the checksum off (zero) so the file is
+    // otherwise sound: the load indexes keys only once the file is read, and must still name the
+    // second record's offset, as Redis does.
+    const record = (name: string) =>
+      good.indexOf(Buffer.from(`\x00${String.fromCharCode(name.length)}${name}`, 'latin1'))
+    const dup = Buffer.from(good)
+    dup.write('key:10', record('key:11') + 2, 'latin1')
+    dup.fill(0, dup.length - 8)
+    const later = Math.max(record('key:10'), record('key:11'))
+    const err = await refused(dup)
+    expect(err.message).toMatch(/duplicated key 'key:10' in db 0 \(at offset \d+\)/)
+    expect(err.offset).toBe(later)
+    // A flipped type byte after both records: the duplicate is still the fault reported.
+    const after = record('key:199')
+    expect(after).toBeGreaterThan(later)
+    const both = Buffer.from(dup)
+    both[after] = 0x63
+    expect((await refused(both)).offset).toBe(later)
+  })
+
+  it('loads a db whose keys come under two RESIZEDB hints smaller than their count', async () => {
+    // Keys go into the table unindexed until the file is read: a second hint for the same db
+    // must not size the index below the keys already there.
+    const keys = (from: number) =>
+      Array.from({ length: 40 }, (_, i) => Buffer.concat([Buffer.from([0]), rdbString(`k${from + i}`), rdbString('v')]))
+    const hint = (n: number) => Buffer.from([0xfe, 0, 0xfb, n, 0])
+    const file = Buffer.concat([
+      Buffer.from('REDIS0010', 'latin1'),
+      hint(1),
+      ...keys(0),
+      hint(10),
+      ...keys(40),
+      Buffer.from([0xff]),
+      Buffer.alloc(8),
+    ])
+    const dir = tempDir()
+    dirs.push(dir)
+    writeFileSync(join(dir, 'dump.rdb'), file)
+    const s = await startPersistent([], dir)
+    const c = await RawClient.connect(s.port)
+    expect(await c.call('DBSIZE')).toBe(80)
+    expect(await c.call('MGET', 'k0', 'k39', 'k40', 'k79')).toEqual(['v', 'v', 'v', 'v'])
+    c.close()
+    await s.close()
   })
 
   it('refuses a wrong version and a wrong signature', async () => {

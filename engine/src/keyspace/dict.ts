@@ -105,6 +105,8 @@ export class Dict {
   private volCount = 0
   private free: number[] = []
   private capacity = 16
+  /** The hash of each key append() stored, by slot, until indexAppended() indexes them. */
+  private appendedHashes: Int32Array | null = null
   /** Highest slot number ever used plus one: SCAN and sampling look below it. */
   slotEnd = 0
   /** Running average TTL (ms) of sampled keys, kept by the active expire cycle (INFO avg_ttl). */
@@ -184,24 +186,37 @@ export class Dict {
     if ((n + 1) * 2 > this.table.length) this.rehash(n)
   }
 
-  /** Rebuilds the index at a size that keeps `keys` keys at most half full, dropping tombstones. */
-  private rehash(keys = this.count): void {
+  /**
+   * Rebuilds the index at a size that keeps `keys` keys at most half full, dropping tombstones:
+   * -1, or the first slot whose key an earlier slot holds too (only a table filled by append()
+   * can have one; the index is then left half built).
+   */
+  private rehash(keys = this.count): number {
     let size = 16
-    while (size < (keys + 1) * 2) size *= 2
-    const table = new Int32Array(size)
+    // Never below the keys held: a second RESIZEDB for a db can name fewer keys than appended.
+    while (size < (Math.max(keys, this.count) + 1) * 2) size *= 2
+    // An index with nothing in it (reserve() sized it for a load) is reused.
+    const table = this.filled === 0 && this.table.length === size ? this.table : new Int32Array(size)
     const mask = size - 1
+    const slotKeys = this.keys
+    const hashes = this.appendedHashes
     for (let s = 0; s < this.slotEnd; s++) {
-      const key = this.keys[s]
+      const key = slotKeys[s]
       if (key === undefined) continue
-      const h = hashKey(key)
+      const h = hashes !== null ? hashes[s] : hashKey(key)
+      const tag = tagOf(h)
       let i = h & mask
-      while (table[i] !== EMPTY) i = (i + 1) & mask
-      table[i] = tagOf(h) | (s + 1)
+      for (let e = table[i]; e !== EMPTY; e = table[i]) {
+        if ((e & ~SLOT_MASK) === tag && slotKeys[(e & SLOT_MASK) - 1] === key) return s
+        i = (i + 1) & mask
+      }
+      table[i] = tag | (s + 1)
     }
     this.table = table
     this.mask = mask
     this.filled = this.count
     this.resized()
+    return -1
   }
 
   /** Runs the pre-write hook for a slot about to change (value, ttl, deletion). */
@@ -236,18 +251,56 @@ export class Dict {
     }
   }
 
+  /**
+   * Stores a key in the next slot without indexing it (an RDB load into a fresh table), keeping
+   * its hash while the key is in cache. A load that probes the index once per key waits on a cache
+   * miss each time, amid the parsing; indexAppended() probes in one tight loop over the kept
+   * hashes, whose misses the CPU overlaps. Until indexAppended() runs, the table must not be used.
+   */
+  append(key: string, val: Value, lru: number): number {
+    const slot = this.nextSlot()
+    let hashes = this.appendedHashes
+    if (hashes === null || slot >= hashes.length) {
+      const more = new Int32Array(this.capacity)
+      if (hashes !== null) more.set(hashes)
+      this.appendedHashes = hashes = more
+    }
+    hashes[slot] = hashKey(key)
+    this.store(slot, key, val, lru)
+    return slot
+  }
+
+  /**
+   * Indexes a table filled by append(): -1, or the first slot whose key an earlier slot already
+   * holds (the table is then left unusable).
+   */
+  indexAppended(): number {
+    const dup = this.rehash()
+    this.appendedHashes = null
+    return dup
+  }
+
   /** Stores a new key in a slot and indexes it at bucket with its hash tag (bucket found after ensureRoom). */
   private fill(bucket: number, tag: number, key: string, val: Value, lru: number): number {
-    let slot: number
-    if (this.free.length > 0) {
-      slot = this.free.pop() as number
-    } else {
-      if (this.slotEnd >= MAX_SLOTS) throw new Error(`a database holds at most ${MAX_SLOTS} keys`)
-      slot = this.slotEnd++
-      if (slot >= this.capacity) this.grow()
-    }
+    const slot = this.free.length > 0 ? (this.free.pop() as number) : this.nextSlot()
     if (this.table[bucket] === EMPTY) this.filled++
     this.table[bucket] = tag | (slot + 1)
+    this.store(slot, key, val, lru)
+    this.resized()
+    if (this.hooks !== null) this.hooks.afterInsert(this, slot)
+    return slot
+  }
+
+  /** A slot never used before, the per-slot arrays grown to hold it. */
+  private nextSlot(): number {
+    if (this.slotEnd >= MAX_SLOTS) throw new Error(`a database holds at most ${MAX_SLOTS} keys`)
+    const slot = this.slotEnd++
+    if (slot >= this.capacity) this.grow()
+    return slot
+  }
+
+  /** Writes a new key's per-slot fields and counts it. */
+  private store(slot: number, key: string, val: Value, lru: number): void {
     this.count++
     this.keys[slot] = key
     this.vals[slot] = val
@@ -255,9 +308,6 @@ export class Dict {
     this.flags[slot] = 0
     this.expires[slot] = 0
     this.touch(slot)
-    this.resized()
-    if (this.hooks !== null) this.hooks.afterInsert(this, slot)
-    return slot
   }
 
   /**

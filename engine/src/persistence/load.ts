@@ -55,28 +55,49 @@ export class RdbLoadError extends Error {
  */
 const MAX_RESERVE = 1 << 24
 
+/** How parseInto loads: see loadRdb. */
+interface LoadMode {
+  /** Listpacks and the CRC on a worker thread (BlobOffload). */
+  twoThreads: boolean
+  /** Keys go into their tables unindexed (Dict.append), which are indexed once the file is read. */
+  deferIndex: boolean
+}
+
+/**
+ * The file holds a key twice. A load with deferred indexing finds that only at the end, so it
+ * reads the file once more probing key by key, to refuse it at the offset of its first fault.
+ */
+class DuplicateKey extends Error {}
+
 /** Parses src completely into new dicts, then swaps them into the server's dbs. */
 export function loadRdb(srv: Server, src: ByteSource, opts: LoadOptions = {}): LoadResult {
   return withHeapGrowth(() => {
-    const twoThreads = src instanceof FileSource && src.size >= twoThreadLoad.minBytes
-    try {
-      return parseInto(srv, src, opts, twoThreads)
-    } catch (e) {
-      if (!(e instanceof OffloadUnavailable && src instanceof FileSource)) throw e
-      srv.log.warning(`${opts.name ?? 'RDB'}: ${e.message}, loading again in one thread`)
-      src.rewind()
-      return parseInto(srv, src, opts, false)
+    // Only a file can be read twice, as a duplicate key or a worker that did not start needs.
+    const file = src instanceof FileSource
+    let mode: LoadMode = { twoThreads: file && src.size >= twoThreadLoad.minBytes, deferIndex: file }
+    for (;;) {
+      try {
+        return parseInto(srv, src, opts, mode)
+      } catch (e) {
+        if (!file) throw e
+        if (e instanceof OffloadUnavailable) {
+          srv.log.warning(`${opts.name ?? 'RDB'}: ${e.message}, loading again in one thread`)
+          mode = { ...mode, twoThreads: false }
+        } else if (e instanceof DuplicateKey) mode = { ...mode, deferIndex: false }
+        else throw e
+        src.rewind()
+      }
     }
   })
 }
 
-function parseInto(srv: Server, src: ByteSource, opts: LoadOptions, twoThreads: boolean): LoadResult {
+function parseInto(srv: Server, src: ByteSource, opts: LoadOptions, mode: LoadMode): LoadResult {
   const name = opts.name ?? 'RDB'
   const dbs = srv.keyspace.dbs
   const dicts = dbs.map(() => new Dict())
   const now = Date.now()
   const lfu = srv.policy.endsWith('-lfu')
-  const offload = twoThreads ? BlobOffload.start(twoThreadLoad.script) : null
+  const offload = mode.twoThreads ? BlobOffload.start(twoThreadLoad.script) : null
   // Listpacks stay blobs until first used, as Redis keeps them: a load builds no entry strings,
   // and nothing is allocated per key but the key and its value.
   const parser = new RdbParser(src, {
@@ -112,7 +133,7 @@ function parseInto(srv: Server, src: ByteSource, opts: LoadOptions, twoThreads: 
     let stamp = srv.lruClock
     if (lfu && ev.freq >= 0) stamp = (((Math.floor(now / 60000) & 0xffff) << 8) | ev.freq) >>> 0
     else if (!lfu && ev.idle >= 0) stamp = (srv.lruClock - ev.idle) & 0xffffff
-    const slot = d.insertIfAbsent(ev.key, val, stamp)
+    const slot = mode.deferIndex ? d.append(ev.key, val, stamp) : d.insertIfAbsent(ev.key, val, stamp)
     if (slot < 0) throw new RdbError(`duplicated key '${ev.key}' in db ${ev.db}`, ev.offset)
     if (ev.expireAt !== 0) d.setExpire(slot, ev.expireAt)
     res.keysLoaded++
@@ -163,8 +184,11 @@ function parseInto(srv: Server, src: ByteSource, opts: LoadOptions, twoThreads: 
       offload.settle()
       installReady(offload.resolved)
     }
+    if (mode.deferIndex && !indexAll(dicts)) throw new DuplicateKey()
     res.bytes = parser.offset
   } catch (e) {
+    // A fault further on must not hide a duplicate key before it.
+    if (e instanceof RdbError && mode.deferIndex && !indexAll(dicts)) throw new DuplicateKey()
     const err = offload !== null && e instanceof RdbError ? earliest(e, offload) : e
     if (err instanceof RdbError) throw new RdbLoadError(`${name}: ${err.message}`, err.offset)
     throw err
@@ -175,6 +199,11 @@ function parseInto(srv: Server, src: ByteSource, opts: LoadOptions, twoThreads: 
   dbs.forEach((db, i) => db.replaceDict(dicts[i]))
   if (res.emptySkipped > 0) srv.log.warning(`${name}: skipped ${res.emptySkipped} empty keys`)
   return res
+}
+
+/** Indexes tables filled by Dict.append; false when one of them holds a key twice. */
+function indexAll(dicts: Dict[]): boolean {
+  return dicts.every((d) => d.indexAppended() < 0)
 }
 
 /**

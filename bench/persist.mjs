@@ -162,6 +162,7 @@ async function measureOne(srv, out) {
   // GET p99 in LATENCY_PAIRS pairs of windows, idle then during back-to-back BGSAVEs: on a shared
   // machine the idle p99 drifts (0.17-0.83 ms within a minute, measured), so each BGSAVE window is
   // set against the idle one just before it, and the ratio is the median of the pairs'.
+  const p99Window = async (step) => p99(await whileLooping(step, () => getLatencies(srv.port, LATENCY_MS)))
   const idle = []
   const busy = []
   const ratios = []
@@ -169,22 +170,8 @@ async function measureOne(srv, out) {
     // An idle window straight after BGSAVEs measured a higher p99 (Strata 0.22-0.81 ms against
     // 0.26-0.56 after a pause, which flattered the ratio): the last save's aftermath is left out.
     await sleep(IDLE_SETTLE_MS)
-    idle.push(
-      p99(
-        await whileLooping(
-          () => bgsaveRunning(srv.sess),
-          () => getLatencies(srv.port, LATENCY_MS),
-        ),
-      ),
-    )
-    busy.push(
-      p99(
-        await whileLooping(
-          () => timedBgsave(srv.sess),
-          () => getLatencies(srv.port, LATENCY_MS),
-        ),
-      ),
-    )
+    idle.push(await p99Window(() => bgsaveRunning(srv.sess)))
+    busy.push(await p99Window(() => timedBgsave(srv.sess)))
     ratios.push(busy[i] / idle[i])
   }
   out.p99Idle = median(idle)
